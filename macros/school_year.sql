@@ -1,0 +1,21 @@
+{#- A school year runs 1 September to 31 August and is named '2015-2016'. -#}
+{% macro school_year_of(date_expression) -%}
+    case
+        when {{ date_part('month', date_expression) }} >= 9
+            then {{ dbt.concat([
+                dbt.cast(date_part('year', date_expression), dbt.type_string()),
+                "'-'",
+                dbt.cast(date_part('year', date_expression) ~ ' + 1', dbt.type_string())
+            ]) }}
+        else {{ dbt.concat([
+                dbt.cast(date_part('year', date_expression) ~ ' - 1', dbt.type_string()),
+                "'-'",
+                dbt.cast(date_part('year', date_expression), dbt.type_string())
+            ]) }}
+    end
+{%- endmacro %}
+
+{#- First day of the month of a date, as a date (date_trunc returns a timestamp on some engines). -#}
+{% macro month_start_of(date_expression) -%}
+    cast({{ dbt.date_trunc('month', date_expression) }} as date)
+{%- endmacro %}

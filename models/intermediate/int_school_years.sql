@@ -1,0 +1,81 @@
+-- The school years present in the authentication logs, with the period they cover.
+-- A school year runs September to August; its monthly averages divide by the teaching months
+-- covered (September to July, so 11 for a complete year); a month the extract covers only in
+-- part counts by halves (2017-2018: September to 15 January = 4.5 months).
+with
+
+event_days as (
+    select distinct event_date from {{ ref('stg_raw__auth_events') }}
+),
+
+years as (
+    select
+        {{ school_year_of('event_date') }} as school_year,
+        min(event_date) as first_event_date,
+        max(event_date) as last_event_date
+    from event_days
+    group by 1
+),
+
+bounds as (
+    select
+        school_year,
+        cast({{ dbt.concat([dbt.split_part('school_year', "'-'", 1), "'-09-01'"]) }} as date)
+            as school_year_start,
+        cast({{ dbt.concat([dbt.split_part('school_year', "'-'", 2), "'-08-31'"]) }} as date)
+            as school_year_end,
+        last_event_date
+    from years
+),
+
+periods as (
+    select
+        school_year,
+        school_year_start as period_start,
+        case
+            when last_event_date < school_year_end then last_event_date
+            else school_year_end
+        end as period_end
+    from bounds
+),
+
+teaching_months as (
+    select
+        periods.school_year,
+        periods.period_start,
+        periods.period_end,
+        month_offsets.month_offset,
+        cast({{ dbt.dateadd('month', 'month_offsets.month_offset', 'periods.period_start') }} as date)
+            as month_start
+    from periods
+    cross join (
+        {% for offset in range(11) %}
+            select {{ offset }} as month_offset{% if not loop.last %} union all{% endif %}
+        {% endfor %}
+    ) as month_offsets
+),
+
+month_coverage as (
+    select
+        school_year,
+        period_start,
+        period_end,
+        month_start,
+        case
+            when month_start > period_end then 0.0
+            when cast({{ dbt.dateadd('month', 1, 'month_start') }} as date) <= period_end then 1.0
+            else round(
+                2.0 * ({{ dbt.datediff('month_start', 'period_end', 'day') }} + 1)
+                / {{ dbt.datediff('month_start', dbt.dateadd('month', 1, 'month_start'), 'day') }}
+            ) / 2.0
+        end as month_share
+    from teaching_months
+)
+
+select
+    school_year,
+    period_start,
+    period_end,
+    cast(sum(month_share) as {{ type_double() }}) as months_covered
+from month_coverage
+group by school_year, period_start, period_end

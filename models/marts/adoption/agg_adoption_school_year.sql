@@ -1,0 +1,17 @@
+-- The report's appropriation rate and schools not using the ENT, per school year.
+with
+
+schools as (
+    select * from {{ ref('fct_school_adoption') }}
+)
+
+select
+    school_year,
+    sum(target_accounts) as target_accounts,
+    sum(active_accounts) as active_accounts,
+    cast(sum(active_accounts) as {{ type_double() }}) / sum(target_accounts) as appropriation_rate,
+    count(*) as schools_total,
+    sum(case when is_using then 1 else 0 end) as schools_using,
+    sum(case when is_using then 0 else 1 end) as schools_not_using
+from schools
+group by school_year

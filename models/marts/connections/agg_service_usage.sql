@@ -1,0 +1,33 @@
+-- Accesses to the ENT's tools (the report's "outils les plus sollicités"), per school year.
+with
+
+accesses as (
+    select * from {{ ref('fct_authentications') }}
+    where event_type = 'service_access' and is_success
+),
+
+services as (
+    select * from {{ ref('stg_reference__services') }}
+),
+
+usage as (
+    select
+        accesses.school_year,
+        services.tool_code as service,
+        services.tool_label_fr as service_label_fr,
+        count(*) as accesses,
+        count(distinct accesses.account_key) as accounts
+    from accesses
+    inner join services
+        on accesses.service_code = services.service_code
+    group by accesses.school_year, services.tool_code, services.tool_label_fr
+)
+
+select
+    school_year,
+    service,
+    service_label_fr,
+    accesses,
+    accounts,
+    rank() over (partition by school_year order by accesses desc) as service_rank
+from usage

@@ -1,0 +1,14 @@
+with
+
+training as (
+    select * from {{ ref('stg_reference__training_days') }}
+)
+
+select
+    training_period,
+    domain_code,
+    domain_label_fr,
+    training_status,
+    sum(training_days) as training_days
+from training
+group by training_period, domain_code, domain_label_fr, training_status

@@ -1,0 +1,18 @@
+with
+
+source as (
+    select * from {{ ref('training_days') }}
+),
+
+renamed as (
+    select
+        cast(training_period as {{ dbt.type_string() }}) as training_period,
+        domain_code,
+        domain_label_fr,
+        days as training_days,
+        status as training_status,
+        source as reference_source
+    from source
+)
+
+select * from renamed

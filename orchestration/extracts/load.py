@@ -1,0 +1,432 @@
+"""Loads landing extracts into the `raw` schema of the warehouse DuckDB file.
+
+One file at a time, one transaction per file: the file's lines are read as text with their line
+numbers, checked against the contract (header, column count, types, reference codes), identifiers
+are replaced by their keyed hash, and the file's partition is replaced atomically. Rows that break
+a rule go to raw.rejected_rows with file, line, rule and the line with identifiers redacted.
+Nothing is dropped silently: loaded + rejected = data lines of the file, and the load log says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from orchestration import reference
+from orchestration.extracts import contract
+from orchestration.extracts.contract import Extract
+from orchestration.extracts.pseudonymise import Pseudonymiser
+
+RAW_SCHEMA = "raw"
+
+RAW_DDL = f"""
+create schema if not exists {RAW_SCHEMA};
+create table if not exists {RAW_SCHEMA}.auth_events (
+    partition_month varchar not null,
+    event_time_utc timestamp not null,
+    event_local_time timestamp not null,
+    account_key varchar not null,
+    profile varchar not null,
+    uai varchar not null,
+    event_type varchar not null,
+    service varchar not null,
+    result varchar not null,
+    source_file varchar not null,
+    source_line bigint not null,
+    loaded_at timestamp not null
+);
+create table if not exists {RAW_SCHEMA}.accounts (
+    account_key varchar not null,
+    profile varchar not null,
+    uai varchar not null,
+    created_at date not null,
+    status varchar not null,
+    snapshot_date date not null,
+    source_file varchar not null,
+    source_line bigint not null,
+    loaded_at timestamp not null
+);
+create table if not exists {RAW_SCHEMA}.pedagogical_sequences (
+    sequence_id varchar not null,
+    author_key varchar not null,
+    uai varchar not null,
+    subject varchar not null,
+    created_at_utc timestamp not null,
+    created_local_time timestamp not null,
+    status varchar not null,
+    snapshot_date date not null,
+    source_file varchar not null,
+    source_line bigint not null,
+    loaded_at timestamp not null
+);
+create table if not exists {RAW_SCHEMA}.rejected_rows (
+    extract varchar not null,
+    partition_key varchar not null,
+    source_file varchar not null,
+    line_number bigint not null,
+    reason varchar not null,
+    redacted_line varchar,
+    loaded_at timestamp not null
+);
+create table if not exists {RAW_SCHEMA}.load_log (
+    extract varchar not null,
+    partition_key varchar not null,
+    source_file varchar not null,
+    file_sha256 varchar not null,
+    rows_loaded bigint not null,
+    rows_rejected bigint not null,
+    loaded_at timestamp not null
+);
+"""
+
+# ISO 8601 local time with its UTC offset, e.g. 2016-03-01T08:15:00+01:00
+_LOCAL = "try_strptime(left({c}, 19), '%Y-%m-%dT%H:%M:%S')"
+_OFFSET_OK = "regexp_full_match(substr({c}, 20), '[+-][0-1][0-9]:[0-5][0-9]')"
+_UTC = (
+    "(" + _LOCAL + " - to_minutes(cast(case when substr({c}, 20, 1) = '-' then -1 else 1 end"
+    " * (cast(substr({c}, 21, 2) as integer) * 60 + cast(substr({c}, 24, 2) as integer)) as bigint)))"
+)
+
+
+class LoadError(RuntimeError):
+    """A whole file cannot be loaded (unreadable, wrong header, wrong encoding...)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    reason: str
+    failing_when: str  # SQL over the typed columns
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """How the text fields of an extract become the columns of its raw table."""
+
+    extract: Extract
+    table: str
+    columns: dict[str, str]  # raw column -> SQL over fields ({name} = the field's text)
+    rules: tuple[Rule, ...]
+    unique_by: str | None = None  # a field whose duplicates are rejected (first kept)
+
+
+def _time_columns(field: str, utc: str, local: str) -> dict[str, str]:
+    c = "{" + field + "}"
+    return {
+        utc: f"case when {_OFFSET_OK.format(c=c)} then {_UTC.format(c=c)} end",
+        local: f"case when {_OFFSET_OK.format(c=c)} then {_LOCAL.format(c=c)} end",
+    }
+
+
+SPECS = {
+    contract.AUTH_EVENTS.name: TableSpec(
+        extract=contract.AUTH_EVENTS,
+        table="auth_events",
+        columns={
+            **_time_columns("event_time", "event_time_utc", "event_local_time"),
+            "account_key": "{login}",  # hashed by the loader
+            "profile": "{profile}",
+            "uai": "{uai}",
+            "event_type": "{event_type}",
+            "service": "{service}",
+            "result": "{result}",
+        },
+        rules=(
+            Rule("bad_timestamp: expected ISO 8601 local time with offset", "event_local_time is null"),
+            Rule("timestamp_outside_file_month", "strftime(event_local_time, '%Y-%m') <> $partition"),
+            Rule("missing_login", "coalesce(account_key, '') = ''"),
+            Rule("unknown_profile", "profile not in (select code from ref_profile)"),
+            Rule("unknown_uai", "uai not in (select code from ref_uai)"),
+            Rule("unknown_event_type", f"event_type not in {contract.EVENT_TYPES}"),
+            Rule("unknown_service", "service not in (select code from ref_service)"),
+            Rule("unknown_result", f"result not in {contract.RESULTS}"),
+        ),
+    ),
+    contract.ACCOUNTS.name: TableSpec(
+        extract=contract.ACCOUNTS,
+        table="accounts",
+        columns={
+            "account_key": "{login}",
+            "profile": "{profile}",
+            "uai": "{uai}",
+            "created_at": "try_cast(try_strptime({created_at}, '%Y-%m-%d') as date)",
+            "status": "{status}",
+        },
+        rules=(
+            Rule("missing_login", "coalesce(account_key, '') = ''"),
+            Rule("unknown_profile", "profile not in (select code from ref_profile)"),
+            Rule("unknown_uai", "uai not in (select code from ref_uai)"),
+            Rule("bad_date: expected YYYY-MM-DD", "created_at is null"),
+            Rule("unknown_status", f"status not in {contract.ACCOUNT_STATUSES}"),
+        ),
+        unique_by="account_key",
+    ),
+    contract.PEDAGOGICAL_SEQUENCES.name: TableSpec(
+        extract=contract.PEDAGOGICAL_SEQUENCES,
+        table="pedagogical_sequences",
+        columns={
+            "sequence_id": "{sequence_id}",
+            "author_key": "{author_login}",
+            "uai": "{uai}",
+            "subject": "{subject}",
+            **_time_columns("created_at", "created_at_utc", "created_local_time"),
+            "status": "{status}",
+        },
+        rules=(
+            Rule("missing_sequence_id", "coalesce(sequence_id, '') = ''"),
+            Rule("missing_author", "coalesce(author_key, '') = ''"),
+            Rule("unknown_uai", "uai not in (select code from ref_uai)"),
+            Rule("bad_timestamp: expected ISO 8601 local time with offset", "created_local_time is null"),
+            Rule("unknown_status", f"status not in {contract.SEQUENCE_STATUSES}"),
+        ),
+        unique_by="sequence_id",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    extract: str
+    partition_key: str
+    source_file: str
+    rows_loaded: int
+    rows_rejected: int
+    rejected_by_reason: dict[str, int]
+
+    @property
+    def data_lines(self) -> int:
+        return self.rows_loaded + self.rows_rejected
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(RAW_DDL)
+
+
+def _register_reference(con: duckdb.DuckDBPyConnection) -> None:
+    refs = {
+        "ref_uai": [s.uai for s in reference.schools()],
+        "ref_profile": [code for p in reference.profiles() for code in p.sdet_codes],
+        "ref_service": list(reference.service_codes()),
+    }
+    for name, codes in refs.items():
+        con.execute(f"create or replace temp table {name} (code varchar)")
+        con.executemany(f"insert into {name} values (?)", [[c] for c in codes])
+
+
+def _safe_tokens() -> list[str]:
+    """Field values that can be kept in a rejected line: reference codes, never identifiers."""
+    return sorted(
+        {s.uai for s in reference.schools()}
+        | {code for p in reference.profiles() for code in p.sdet_codes}
+        | set(reference.service_codes())
+        | set(contract.EVENT_TYPES + contract.RESULTS + contract.ACCOUNT_STATUSES + contract.SEQUENCE_STATUSES)
+    )
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _read_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """temp table `lines`: every physical line of the file with its 1-based number."""
+    try:
+        con.execute(
+            "create or replace temp table lines as "
+            "select row_number() over () as line_number, raw_line from read_csv("
+            f"{_sql_literal(str(path))}, header = false, columns = {{'raw_line': 'VARCHAR'}}, "
+            "delim = '\x1f', quote = '', escape = '', auto_detect = false, "
+            "strict_mode = false, parallel = false)"
+        )
+    except duckdb.Error as error:
+        message = str(error).splitlines()[0]
+        if "unicode" in str(error).lower():
+            message = "not UTF-8 encoded (the contract requires UTF-8): " + message
+        raise LoadError(f"{path}: cannot be read: {message}") from error
+
+
+def _check_header(con: duckdb.DuckDBPyConnection, path: Path, extract: Extract) -> None:
+    row = con.execute("select raw_line from lines where line_number = 1").fetchone()
+    if row is None or row[0] is None:
+        raise LoadError(f"{path}: line 1: the file is empty (a header line is required)")
+    found = [c.strip() for c in row[0].lstrip("\ufeff").rstrip("\r").split(",")]
+    expected = list(extract.columns)
+    if found != expected:
+        missing = [c for c in expected if c not in found]
+        added = [c for c in found if c not in expected]
+        raise LoadError(
+            f"{path}: line 1: header does not match the {extract.name} contract "
+            f"(docs/extracts.md): expected {','.join(expected)}; found {','.join(found)}"
+            + (f"; missing {missing}" if missing else "")
+            + (f"; unexpected {added}" if added else "")
+        )
+
+
+def _checked_query(spec: TableSpec) -> str:
+    extract = spec.extract
+    fields = {name: f"f[{i + 1}]" for i, name in enumerate(extract.columns)}
+    typed = ",\n".join(f"{expr.format(**fields)} as {column}" for column, expr in spec.columns.items())
+    checks = "\n".join(f"when {rule.failing_when} then {_sql_literal(rule.reason)}" for rule in spec.rules)
+    duplicate = ""
+    if spec.unique_by:
+        duplicate = (
+            f"when row_number() over (partition by {spec.unique_by} order by line_number) > 1 "
+            f"then 'duplicate_{spec.unique_by.replace('_key', '')}'"
+        )
+    n = len(extract.columns)
+    return f"""
+        create or replace temp table checked as
+        with split as (
+            select line_number, raw_line, string_split(rtrim(raw_line, chr(13)), ',') as f
+            from lines where line_number > 1
+        ),
+        typed as (
+            select line_number, raw_line, len(f) as field_count, {typed}
+            from split
+        )
+        select *,
+            case
+                when raw_line is null or trim(raw_line) = '' then 'empty_line'
+                when field_count <> {n} then 'column_count: expected {n} fields, found ' || field_count
+                {checks}
+                {duplicate}
+            end as reason
+        from typed
+    """
+
+
+def _good_rows_query(spec: TableSpec, pseudonymiser: Pseudonymiser) -> str:
+    """The valid rows with identifiers replaced by their keyed hash (hashed once per identifier)."""
+    keys = [c for c, e in spec.columns.items() if e.strip("{}") in spec.extract.identifier_columns]
+    joins, select = [], []
+    for column in spec.columns:
+        if column in keys:
+            alias = f"hash_{column}"
+            joins.append(
+                f"join (select {column} as clear_value, {pseudonymiser.sql(column)} as hashed "
+                f"from (select distinct {column} from checked where reason is null)) {alias} "
+                f"on {alias}.clear_value = checked.{column}"
+            )
+            select.append(f"{alias}.hashed")
+        else:
+            select.append(f"checked.{column}")
+    return f"select {', '.join(select)}, line_number from checked {' '.join(joins)} where reason is null"
+
+
+def _redacted_line_sql() -> str:
+    """A rejected line keeps only reference codes and timestamps; anything else may identify someone."""
+    safe = ", ".join(_sql_literal(t) for t in _safe_tokens())
+    return (
+        "array_to_string(list_transform(string_split(raw_line, ','), lambda x: case "
+        f"when x in ({safe}) or regexp_full_match(x, '[0-9][0-9T:+ Z-]*') then x "
+        "else '<redacted>' end), ',')"
+    )
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    spec: TableSpec,
+    path: Path,
+    partition_key: str,
+    pseudonymiser: Pseudonymiser,
+) -> LoadResult:
+    """Replace one partition of a raw table with the content of one file, atomically."""
+    ensure_raw_schema(con)
+    _register_reference(con)
+    _read_lines(con, path)
+    _check_header(con, path, spec.extract)
+    con.execute(_checked_query(spec).replace("$partition", _sql_literal(partition_key)))
+
+    loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    partition_filter = "partition_month = ?" if spec.extract.monthly else "true"
+    source = path.name
+    extra_columns = "snapshot_date, " if not spec.extract.monthly else "partition_month, "
+    extra_value = "cast(? as date), " if not spec.extract.monthly else "?, "
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            f"delete from {RAW_SCHEMA}.{spec.table} where {partition_filter}",
+            [partition_key] if spec.extract.monthly else [],
+        )
+        con.execute(
+            f"""insert into {RAW_SCHEMA}.{spec.table}
+                ({extra_columns}{", ".join(spec.columns)}, source_line, source_file, loaded_at)
+                select {extra_value}good.*, ?, ?
+                from ({_good_rows_query(spec, pseudonymiser)}) good order by line_number""",
+            [partition_key, source, loaded_at],
+        )
+        con.execute(
+            f"delete from {RAW_SCHEMA}.rejected_rows where extract = ? and "
+            + ("partition_key = ?" if spec.extract.monthly else "true"),
+            [spec.extract.name, partition_key] if spec.extract.monthly else [spec.extract.name],
+        )
+        con.execute(
+            f"""insert into {RAW_SCHEMA}.rejected_rows
+                select ?, ?, ?, line_number, reason, {_redacted_line_sql()}, ?
+                from checked where reason is not null order by line_number""",
+            [spec.extract.name, partition_key, source, loaded_at],
+        )
+        counts = con.execute(
+            "select count(*) filter (where reason is null), count(*) filter (where reason is not null) from checked"
+        ).fetchone()
+        con.execute(
+            f"delete from {RAW_SCHEMA}.load_log where extract = ? and "
+            + ("partition_key = ?" if spec.extract.monthly else "true"),
+            [spec.extract.name, partition_key] if spec.extract.monthly else [spec.extract.name],
+        )
+        con.execute(
+            f"insert into {RAW_SCHEMA}.load_log values (?, ?, ?, ?, ?, ?, ?)",
+            [spec.extract.name, partition_key, source, file_sha256(path), counts[0], counts[1], loaded_at],
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    reasons = dict(
+        con.execute(
+            "select split_part(reason, ':', 1), count(*) from checked where reason is not null group by 1 order by 1"
+        ).fetchall()
+    )
+    return LoadResult(spec.extract.name, partition_key, source, counts[0], counts[1], reasons)
+
+
+def latest_snapshot(extract: Extract, landing: Path) -> tuple[Path, str] | None:
+    """The newest snapshot file of an extract and its date (snapshots replace each other)."""
+    files = extract.files(landing)
+    if not files:
+        return None
+    dated = sorted((extract.file_pattern.fullmatch(p.name).group(1), p) for p in files)
+    date, path = dated[-1]
+    return path, date
+
+
+def load_month(con, landing: Path, month: str, pseudonymiser: Pseudonymiser) -> LoadResult:
+    spec = SPECS[contract.AUTH_EVENTS.name]
+    matches = [p for p in contract.AUTH_EVENTS.files(landing) if contract.month_of(p) == month]
+    if not matches:
+        raise LoadError(f"{contract.AUTH_EVENTS.folder(landing)}: no file for month {month}")
+    if len(matches) > 1:
+        raise LoadError(f"month {month} has several files, keep one: {[p.name for p in matches]}")
+    return load_file(con, spec, matches[0], month, pseudonymiser)
+
+
+def load_snapshot(con, landing: Path, extract: Extract, pseudonymiser: Pseudonymiser) -> LoadResult:
+    found = latest_snapshot(extract, landing)
+    if found is None:
+        raise LoadError(f"{extract.folder(landing)}: no {extract.name} snapshot file")
+    path, date = found
+    return load_file(con, SPECS[extract.name], path, date, pseudonymiser)
+
+
+def available_months(landing: Path) -> list[str]:
+    return sorted({contract.month_of(p) for p in contract.AUTH_EVENTS.files(landing)})

@@ -1,0 +1,45 @@
+"""Where things live. Every path a run reads or writes is resolved here, once.
+
+The package runs from a checkout of the repository (installed in editable mode by `make`):
+the dbt project, the seeds and the expectation suites are files of the repository, not data
+of the package.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SEEDS_DIR = PROJECT_DIR / "seeds"
+EXPECTATIONS_DIR = PROJECT_DIR / "expectations"
+
+# Nothing may phone home: set before dbt, Dagster or GX are imported by anyone.
+TELEMETRY_OFF = {
+    "DO_NOT_TRACK": "1",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+    "DAGSTER_DISABLE_TELEMETRY": "true",
+}
+for _name, _value in TELEMETRY_OFF.items():
+    os.environ.setdefault(_name, _value)
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The folders of one run: landing (read) and home (everything written)."""
+
+    landing: Path
+    home: Path
+
+    @classmethod
+    def from_env(cls, landing: str | Path | None = None, home: str | Path | None = None) -> Paths:
+        landing = landing or os.environ.get("LEIA_LANDING") or PROJECT_DIR / "data" / "landing"
+        home = home or os.environ.get("LEIA_HOME") or PROJECT_DIR / "warehouse"
+        return cls(landing=Path(landing).resolve(), home=Path(home).resolve())
+
+    @property
+    def warehouse(self) -> Path:
+        """The published warehouse: what BI tools and SQL users open."""
+        return self.home / "leia.duckdb"
