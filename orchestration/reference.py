@@ -72,5 +72,6 @@ def service_codes(seeds_dir: Path = SEEDS_DIR) -> tuple[str, ...]:
 def school_holidays(seeds_dir: Path = SEEDS_DIR) -> tuple[tuple[str, str], ...]:
     """(first_day_off, classes_resume_on) pairs, ISO dates."""
     return tuple(
-        (r["first_day_off"], r["classes_resume_on"]) for r in read_seed("school_calendar", seeds_dir)
+        (r["first_day_off"], r["classes_resume_on"])
+        for r in read_seed("school_calendar", seeds_dir)
     )

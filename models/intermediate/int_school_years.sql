@@ -14,7 +14,7 @@ years as (
         min(event_date) as first_event_date,
         max(event_date) as last_event_date
     from event_days
-    group by 1
+    group by {{ school_year_of('event_date') }}
 ),
 
 bounds as (
@@ -39,6 +39,13 @@ periods as (
     from bounds
 ),
 
+month_offsets as (
+    {% for offset in range(11) %}
+        select {{ offset }} as month_offset
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
 teaching_months as (
     select
         periods.school_year,
@@ -46,13 +53,23 @@ teaching_months as (
         periods.period_end,
         month_offsets.month_offset,
         cast({{ dbt.dateadd('month', 'month_offsets.month_offset', 'periods.period_start') }} as date)
-            as month_start
+            as month_start,
+        cast({{ dbt.dateadd('month', 'month_offsets.month_offset + 1', 'periods.period_start') }} as date)
+            as next_month_start
     from periods
-    cross join (
-        {% for offset in range(11) %}
-            select {{ offset }} as month_offset{% if not loop.last %} union all{% endif %}
-        {% endfor %}
-    ) as month_offsets
+    cross join month_offsets
+),
+
+month_lengths as (
+    select
+        school_year,
+        period_start,
+        period_end,
+        month_start,
+        next_month_start,
+        {{ dbt.datediff('month_start', 'period_end', 'day') }} as days_covered,  -- noqa: LT05
+        {{ dbt.datediff('month_start', 'next_month_start', 'day') }} as days_in_month  -- noqa: LT05
+    from teaching_months
 ),
 
 month_coverage as (
@@ -63,13 +80,12 @@ month_coverage as (
         month_start,
         case
             when month_start > period_end then 0.0
-            when cast({{ dbt.dateadd('month', 1, 'month_start') }} as date) <= period_end then 1.0
+            when next_month_start <= period_end then 1.0
             else round(
-                2.0 * ({{ dbt.datediff('month_start', 'period_end', 'day') }} + 1)
-                / {{ dbt.datediff('month_start', dbt.dateadd('month', 1, 'month_start'), 'day') }}
+                2.0 * (days_covered + 1) / days_in_month
             ) / 2.0
         end as month_share
-    from teaching_months
+    from month_lengths
 )
 
 select

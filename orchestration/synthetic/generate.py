@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import math
 import os
 import sys
 import time
@@ -94,8 +95,8 @@ class Generator:
         scale: float = 1.0,
         progress: Callable[[str], None] | None = None,
     ) -> None:
-        if scale <= 0:
-            raise ValueError(f"--scale must be positive, got {scale}")
+        if not (math.isfinite(scale) and scale > 0):
+            raise ValueError(f"--scale must be a positive number, got {scale}")
         self.cal = calibration
         self.seed = seed
         self.scale = scale
@@ -223,15 +224,19 @@ class Generator:
             [cal.weekday_weight[d.weekday()] * (cal.holiday_weight if self.is_holiday(d) else 1.0) for d in days]
         )
 
-    def utc_offsets(self, days: list[dt.date]) -> np.ndarray:
-        """offsets[day, hour] in seconds, Europe/Paris (DST changes happen at night)."""
-        return np.array(
-            [
-                [dt.datetime(d.year, d.month, d.day, h, tzinfo=self.tz).utcoffset().total_seconds() for h in range(24)]
-                for d in days
-            ],
-            dtype=np.int64,
-        )
+    def utc_offsets(self, days: list[dt.date]) -> tuple[np.ndarray, np.ndarray]:
+        """offsets[day, hour] in seconds (Europe/Paris) and skipped[day, hour]: the hour that does
+        not exist on the night clocks go forward (an event there is moved one hour later)."""
+        offsets = np.zeros((len(days), 24), dtype=np.int64)
+        skipped = np.zeros((len(days), 24), dtype=bool)
+        for i, d in enumerate(days):
+            for h in range(24):
+                wall = dt.datetime(d.year, d.month, d.day, h, 30)
+                aware = wall.replace(tzinfo=self.tz)
+                round_trip = aware.astimezone(dt.UTC).astimezone(self.tz).replace(tzinfo=None)
+                skipped[i, h] = round_trip != wall
+                offsets[i, h] = (aware + dt.timedelta(hours=1) if skipped[i, h] else aware).utcoffset().total_seconds()
+        return offsets, skipped
 
     # ------------------------------------------------------------------ events
     def month_plan(self) -> list[tuple[int, dt.date, int, int]]:
@@ -372,11 +377,13 @@ class Generator:
         ok = np.concatenate([ok, np.ones(len(follow), dtype=bool)])
         service = np.concatenate([np.full(len(login_flag) - len(follow), -1), access_service])
 
+        offset_table, skipped = self.utc_offsets(days)
+        second = np.where(skipped[day, second // 3600], second + 3600, second)
         order = np.lexsort((second, day))
         account, day, second, login_flag, ok, service = (
             a[order] for a in (account, day, second, login_flag, ok, service)
         )
-        offsets = self.utc_offsets(days)[day, second // 3600]
+        offsets = offset_table[day, second // 3600]
         local = np.datetime64(month, "s") + (day.astype(np.int64) * 86400 + second).astype("timedelta64[s]")
         event_time = pc.binary_join_element_wise(
             pa.array(np.datetime_as_string(local, unit="s")),

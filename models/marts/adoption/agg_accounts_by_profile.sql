@@ -16,7 +16,7 @@ counts as (
     select
         profile_codes.profile_code,
         count(*) as accounts,
-        sum(case when accounts.account_status = 'active' then 1 else 0 end) as active_status_accounts
+        cast(sum(case when accounts.account_status = 'active' then 1 else 0 end) as bigint) as active_status_accounts
     from accounts
     inner join profile_codes
         on accounts.sdet_profile_code = profile_codes.sdet_profile_code

@@ -22,8 +22,8 @@ population_totals as (
     select
         school_year,
         uai,
-        sum(target_accounts) as target_accounts,
-        sum(active_accounts) as active_accounts
+        cast(sum(target_accounts) as bigint) as target_accounts,
+        cast(sum(active_accounts) as bigint) as active_accounts
     from by_profile
     group by school_year, uai
 ),
@@ -32,7 +32,7 @@ school_activity as (
     select
         school_year,
         uai,
-        sum(connections) as connections,
+        cast(sum(connections) as bigint) as connections,
         count(distinct account_key) as connected_accounts
     from activity
     group by school_year, uai
@@ -47,8 +47,9 @@ select
     coalesce(population_totals.active_accounts, 0) as active_accounts,
     case
         when coalesce(population_totals.target_accounts, 0) > 0
-            then cast(population_totals.active_accounts as {{ type_double() }})
-            / population_totals.target_accounts
+            then
+                cast(population_totals.active_accounts as {{ type_double() }})
+                / population_totals.target_accounts
     end as appropriation_rate,
     coalesce(school_activity.connections, 0) as connections,
     coalesce(school_activity.connected_accounts, 0) as connected_accounts,
@@ -56,8 +57,10 @@ select
 from school_years
 cross join schools
 left join population_totals
-    on school_years.school_year = population_totals.school_year
-    and schools.uai = population_totals.uai
+    on
+        school_years.school_year = population_totals.school_year
+        and schools.uai = population_totals.uai
 left join school_activity
-    on school_years.school_year = school_activity.school_year
-    and schools.uai = school_activity.uai
+    on
+        school_years.school_year = school_activity.school_year
+        and schools.uai = school_activity.uai

@@ -47,6 +47,7 @@ select
         as appropriation_rate
 from targets
 left join active
-    on targets.school_year = active.school_year
-    and targets.uai = active.uai
-    and targets.profile_code = active.profile_code
+    on
+        targets.school_year = active.school_year
+        and targets.uai = active.uai
+        and targets.profile_code = active.profile_code

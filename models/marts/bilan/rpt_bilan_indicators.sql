@@ -50,25 +50,39 @@ year_suffix as (
     from connections
 ),
 
+-- each branch of the union is named by the first one's aliases
+-- noqa: disable=AL03,AM06
 computed as (
-    select 'schools_total' as indicator_code, cast(count(*) as {{ type_double() }}) as computed_value
+    select
+        'schools_total' as indicator_code,
+        cast(count(*) as {{ type_double() }}) as computed_value
     from schools
     union all
-    select {{ dbt.concat(["'schools_'", 'bilan_category']) }}, count(*)
+    select
+        {{ dbt.concat(["'schools_'", 'bilan_category']) }},
+        count(*)
     from schools
     group by bilan_category
     union all
-    select 'accounts_total', sum(accounts)
+    select
+        'accounts_total',
+        sum(accounts)
     from accounts
     union all
-    select {{ dbt.concat(["'accounts_'", 'profile']) }}, accounts
+    select
+        {{ dbt.concat(["'accounts_'", 'profile']) }},
+        accounts
     from accounts
     union all
-    select {{ dbt.concat(["'connections_'", 'year_suffix.suffix']) }}, connections.connections
+    select
+        {{ dbt.concat(["'connections_'", 'year_suffix.suffix']) }},
+        connections.connections
     from connections
     inner join year_suffix on connections.school_year = year_suffix.school_year
     union all
-    select {{ dbt.concat(["'monthly_average_connections_'", 'year_suffix.suffix']) }}, connections.monthly_average
+    select
+        {{ dbt.concat(["'monthly_average_connections_'", 'year_suffix.suffix']) }},
+        connections.monthly_average
     from connections
     inner join year_suffix on connections.school_year = year_suffix.school_year
     union all
@@ -78,15 +92,21 @@ computed as (
     from connections
     inner join year_suffix on connections.school_year = year_suffix.school_year
     union all
-    select {{ dbt.concat(["'peak_month_connections_'", 'year_suffix.suffix']) }}, connections.peak_month_connections
+    select
+        {{ dbt.concat(["'peak_month_connections_'", 'year_suffix.suffix']) }},
+        connections.peak_month_connections
     from connections
     inner join year_suffix on connections.school_year = year_suffix.school_year
     union all
-    select {{ dbt.concat(["'appropriation_rate_'", 'year_suffix.suffix']) }}, adoption.appropriation_rate
+    select
+        {{ dbt.concat(["'appropriation_rate_'", 'year_suffix.suffix']) }},
+        adoption.appropriation_rate
     from adoption
     inner join year_suffix on adoption.school_year = year_suffix.school_year
     union all
-    select {{ dbt.concat(["'schools_not_using_'", 'year_suffix.suffix']) }}, adoption.schools_not_using
+    select
+        {{ dbt.concat(["'schools_not_using_'", 'year_suffix.suffix']) }},
+        adoption.schools_not_using
     from adoption
     inner join year_suffix on adoption.school_year = year_suffix.school_year
     union all
@@ -103,31 +123,60 @@ computed as (
     group by 1
     union all
     -- "près de N séquences" at the date the indicator names
-    select published.indicator_code, count(sequences.sequence_id)
+    select
+        published.indicator_code,
+        count(sequences.sequence_id)
     from published
     inner join sequences
         on sequences.created_on <= cast(published.indicator_period as date)
     where published.unit = 'sequences'
     group by published.indicator_code
     union all
-    select 'total_cost_eur', total_cost_eur from finance
+    select
+        'total_cost_eur',
+        total_cost_eur
+    from finance
     union all
-    select 'contract_years', contract_years from finance
+    select
+        'contract_years',
+        contract_years
+    from finance
     union all
     -- the report's renewal "pour 5 ans" is checked against the contract's costed duration
-    select 'contract_renewal_years', contract_years from finance
+    select
+        'contract_renewal_years',
+        contract_years
+    from finance
     union all
-    select 'cost_per_school_per_year_eur', cost_per_school_per_year_eur from finance
+    select
+        'cost_per_school_per_year_eur',
+        cost_per_school_per_year_eur
+    from finance
     union all
-    select 'cost_per_pupil_per_year_eur', cost_per_pupil_per_year_eur from finance
+    select
+        'cost_per_pupil_per_year_eur',
+        cost_per_pupil_per_year_eur
+    from finance
     union all
-    select 'eu_cofinancing_share', eu_cofinancing_share from finance
+    select
+        'eu_cofinancing_share',
+        eu_cofinancing_share
+    from finance
     union all
-    select 'eu_cofinancing_eur', eu_cofinancing_eur from finance
+    select
+        'eu_cofinancing_eur',
+        eu_cofinancing_eur
+    from finance
     union all
-    select 'consumed_eur', consumed_eur from finance
+    select
+        'consumed_eur',
+        consumed_eur
+    from finance
     union all
-    select 'consumed_years', consumed_years from finance
+    select
+        'consumed_years',
+        consumed_years
+    from finance
     union all
     select
         {{ dbt.concat([
@@ -145,7 +194,9 @@ computed as (
     from training
     group by 1
     union all
-    select {{ dbt.concat(["'top3_tool_'", 'service']) }}, case when rank_all_years <= 3 then 1 else 0 end
+    select
+        {{ dbt.concat(["'top3_tool_'", 'service']) }},
+        case when rank_all_years <= 3 then 1 else 0 end
     from (
         select
             service,
@@ -155,6 +206,7 @@ computed as (
     ) as tools
 ),
 
+-- noqa: enable=AL03,AM06
 compared as (
     select
         published.indicator_code,

@@ -17,8 +17,8 @@ months as (
     select
         monthly.school_year,
         monthly.month_start,
-        sum(monthly.connections) as connections,
-        sum(case when profiles.is_in_appropriation_population then monthly.connections else 0 end)
+        cast(sum(monthly.connections) as bigint) as connections,
+        cast(sum(case when profiles.is_in_appropriation_population then monthly.connections else 0 end) as bigint)
             as appropriation_connections
     from monthly
     inner join profiles
@@ -31,15 +31,15 @@ ranked_months as (
         school_year,
         month_start,
         connections,
-        row_number() over (partition by school_year order by connections desc, month_start) as month_rank
+        row_number() over (partition by school_year order by connections desc, month_start asc) as month_rank
     from months
 ),
 
 totals as (
     select
         school_year,
-        sum(connections) as connections,
-        sum(appropriation_connections) as appropriation_connections,
+        cast(sum(connections) as bigint) as connections,
+        cast(sum(appropriation_connections) as bigint) as appropriation_connections,
         count(*) as months_with_data
     from months
     group by school_year
@@ -61,5 +61,6 @@ from totals
 inner join school_years
     on totals.school_year = school_years.school_year
 inner join ranked_months
-    on totals.school_year = ranked_months.school_year
-    and ranked_months.month_rank = 1
+    on
+        totals.school_year = ranked_months.school_year
+        and ranked_months.month_rank = 1

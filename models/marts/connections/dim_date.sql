@@ -21,8 +21,7 @@ days as (
         school_years.school_year
     from school_years
     cross join offsets
-    where {{ dbt.dateadd('day', 'offsets.day_offset', 'school_years.period_start') }}
-        <= school_years.period_end
+    where offsets.day_offset <= {{ dbt.datediff('school_years.period_start', 'school_years.period_end', 'day') }}
 ),
 
 holiday_days as (
@@ -31,8 +30,9 @@ holiday_days as (
         min(holidays.holiday_code) as holiday_code
     from days
     inner join holidays
-        on days.date_day >= holidays.first_day_off
-        and days.date_day < holidays.classes_resume_on
+        on
+            days.date_day >= holidays.first_day_off
+            and days.date_day < holidays.classes_resume_on
     group by days.date_day
 )
 

@@ -2,7 +2,8 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='partition_month'
+        unique_key='partition_month',
+        on_schema_change='fail'
     )
 }}
 -- One row per authentication-log event. Incremental by month: a run re-reads whole months
@@ -13,10 +14,13 @@ events as (
     select * from {{ ref('stg_raw__auth_events') }}
     {% if is_incremental() %}
         where partition_month in (
-            select partition_month
-            from {{ ref('stg_raw__auth_events') }}
-            group by partition_month
-            having max(loaded_at) > (select coalesce(max(loaded_at), cast('1970-01-01' as timestamp)) from {{ this }})
+            select loaded.partition_month
+            from {{ ref('stg_raw__auth_events') }} as loaded
+            group by loaded.partition_month
+            having max(loaded.loaded_at) > (
+                select coalesce(max(existing.loaded_at), cast('1970-01-01' as timestamp))
+                from {{ this }} as existing
+            )
         )
     {% endif %}
 ),

@@ -20,7 +20,7 @@ select
     uai,
     sequences_created,
     authors,
-    sum(sequences_created) over (
+    cast(sum(sequences_created) over (
         partition by uai order by school_year rows between unbounded preceding and current row
-    ) as cumulative_sequences
+    ) as bigint) as cumulative_sequences
 from per_school_year

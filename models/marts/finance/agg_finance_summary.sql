@@ -43,7 +43,7 @@ pupils as (
 per_school_year as (
     select
         school_year,
-        sum(connections) as connections,
+        cast(sum(connections) as bigint) as connections,
         count(distinct account_key) as active_accounts
     from {{ ref('int_account_activity_by_school_year') }}
     group by school_year
@@ -52,13 +52,14 @@ per_school_year as (
 -- the activity of the school years the consumption covers
 consumed_activity as (
     select
-        sum(per_school_year.connections) as connections,
+        cast(sum(per_school_year.connections) as bigint) as connections,
         avg(per_school_year.active_accounts) as average_active_accounts
     from per_school_year
     inner join {{ ref('int_school_years') }} as school_years
         on per_school_year.school_year = school_years.school_year
     cross join consumption
-    where school_years.period_start >= consumption.consumed_period_start
+    where
+        school_years.period_start >= consumption.consumed_period_start
         and school_years.period_end <= consumption.consumed_period_end
 ),
 
@@ -66,12 +67,14 @@ years as (
     select
         contract.*,
         {{ dbt.datediff('contract.contract_start', dbt.dateadd('day', 1, 'contract.contract_end'), 'month') }}
-            / 12.0 as contract_years,
+        / 12.0 as contract_years,
         consumption.consumed_eur,
         consumption.consumed_period_start,
         consumption.consumed_period_end,
-        {{ dbt.datediff('consumption.consumed_period_start', dbt.dateadd('day', 1, 'consumption.consumed_period_end'), 'month') }}
-            / 12.0 as consumed_years,
+        {{ dbt.datediff(
+            'consumption.consumed_period_start', dbt.dateadd('day', 1, 'consumption.consumed_period_end'), 'month'
+        ) }}
+        / 12.0 as consumed_years,
         cofinancing.eu_cofinancing_eur
     from contract
     cross join consumption

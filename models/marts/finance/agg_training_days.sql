@@ -9,6 +9,6 @@ select
     domain_code,
     domain_label_fr,
     training_status,
-    sum(training_days) as training_days
+    cast(sum(training_days) as bigint) as training_days
 from training
 group by training_period, domain_code, domain_label_fr, training_status

@@ -1,0 +1,168 @@
+"""The `raw` schema of the build file: the landing extracts, checked and pseudonymised.
+
+The assets only call the loader (orchestration.extracts.load): one load replaces one month of
+logs, or a whole snapshot table, atomically. Rows breaking the contract do not fail the load:
+they are quarantined in raw.rejected_rows and counted in the materialization's metadata. A file
+that cannot be loaded at all (unreadable, wrong header, no file) fails the step with the
+loader's message.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from orchestration.extracts import contract
+from orchestration.extracts.contract import Extract
+from orchestration.extracts.load import (
+    RAW_SCHEMA,
+    LoadError,
+    LoadResult,
+    available_months,
+    ensure_raw_schema,
+    load_month,
+    load_snapshot,
+)
+from orchestration.extracts.pseudonymise import PseudonymisationError
+from orchestration.partitions import MONTHLY, month_of_partition
+from orchestration.pipeline import SNAPSHOT_EXTRACTS
+from orchestration.resources import DuckDBWarehouse
+
+GROUP = "raw"
+
+
+def raw_key(extract: Extract) -> AssetKey:
+    """raw/<table>: also the key the dbt sources of schema `raw` are given."""
+    return AssetKey([GROUP, extract.name])
+
+
+def load_metadata(result: LoadResult) -> dict[str, MetadataValue]:
+    return {
+        "rows_loaded": MetadataValue.int(result.rows_loaded),
+        "rows_rejected": MetadataValue.int(result.rows_rejected),
+        "rejected_by_reason": MetadataValue.json(result.rejected_by_reason),
+        "source_file": MetadataValue.text(result.source_file),
+        "dagster/row_count": MetadataValue.int(result.rows_loaded),
+    }
+
+
+def _log_result(context: AssetExecutionContext, result: LoadResult) -> None:
+    context.log.info(
+        f"{result.source_file}: {result.rows_loaded:,} rows loaded, "
+        f"{result.rows_rejected:,} rejected"
+    )
+    if result.rows_rejected:
+        context.log.warning(
+            f"{result.source_file}: {result.rows_rejected:,} rows quarantined in "
+            f"raw.rejected_rows ({result.rejected_by_reason})"
+        )
+
+
+@contextmanager
+def _load_errors_fail_the_step() -> Iterator[None]:
+    """The loader's message is the useful part: show it rather than a Python traceback."""
+    try:
+        yield
+    except (LoadError, PseudonymisationError) as error:
+        raise Failure(description=str(error), allow_retries=False) from error
+
+
+@asset(
+    key=raw_key(contract.AUTH_EVENTS),
+    group_name=GROUP,
+    partitions_def=MONTHLY,
+    # a run can load a range of months in one step, so that dbt builds once after all of them
+    backfill_policy=BackfillPolicy.single_run(),
+    kinds={"duckdb"},
+    description="Authentication logs, one partition per monthly extract auth_events_YYYY-MM.",
+)
+def auth_events(context: AssetExecutionContext, warehouse: DuckDBWarehouse) -> None:
+    months = {key: month_of_partition(key) for key in context.partition_keys}
+    missing = sorted(set(months.values()) - set(available_months(warehouse.landing)))
+    if missing:
+        # checked before loading anything: a range is loaded whole or not at all
+        raise Failure(
+            description=(
+                f"{contract.AUTH_EVENTS.folder(warehouse.landing)}: no file for "
+                f"{', '.join(missing)} (expected auth_events_YYYY-MM.csv.gz, one per month)"
+            ),
+            allow_retries=False,
+        )
+    with _load_errors_fail_the_step(), warehouse.connect() as con:
+        pseudonymiser = warehouse.pseudonymiser()
+        for key, month in months.items():
+            result = load_month(con, warehouse.landing, month, pseudonymiser)
+            context.add_asset_metadata(load_metadata(result), partition_key=key)
+            _log_result(context, result)
+
+
+def snapshot_asset(extract: Extract) -> AssetsDefinition:
+    """The latest snapshot of an extract replaces its whole raw table."""
+
+    @asset(
+        key=raw_key(extract),
+        group_name=GROUP,
+        kinds={"duckdb"},
+        description=f"Latest {extract.name} snapshot ({extract.name}_YYYY-MM-DD extract).",
+    )
+    def _snapshot(context: AssetExecutionContext, warehouse: DuckDBWarehouse) -> MaterializeResult:
+        with _load_errors_fail_the_step(), warehouse.connect() as con:
+            result = load_snapshot(con, warehouse.landing, extract, warehouse.pseudonymiser())
+        _log_result(context, result)
+        return MaterializeResult(metadata=load_metadata(result))
+
+    return _snapshot
+
+
+SNAPSHOT_ASSETS = tuple(snapshot_asset(extract) for extract in SNAPSHOT_EXTRACTS)
+LOAD_ASSETS = (auth_events, *SNAPSHOT_ASSETS)
+
+
+def bookkeeping_asset(table: str, description: str) -> AssetsDefinition:
+    """A table every load writes (dbt reads it as a source): materializing it reports its rows.
+
+    Without it, the dbt sources on these tables would be assets nothing produces.
+    """
+
+    @asset(
+        key=[GROUP, table],
+        group_name=GROUP,
+        deps=[a.key for a in LOAD_ASSETS],
+        kinds={"duckdb"},
+        description=description,
+    )
+    def _bookkeeping(
+        context: AssetExecutionContext, warehouse: DuckDBWarehouse
+    ) -> MaterializeResult:
+        with warehouse.connect() as con:
+            ensure_raw_schema(con)
+            rows = dict(
+                con.execute(
+                    f"select extract, count(*) from {RAW_SCHEMA}.{table} group by 1 order by 1"
+                ).fetchall()
+            )
+        context.log.info(f"{RAW_SCHEMA}.{table}: {rows or 'empty'}")
+        return MaterializeResult(
+            metadata={
+                "rows_by_extract": MetadataValue.json(rows),
+                "dagster/row_count": MetadataValue.int(sum(rows.values())),
+            }
+        )
+
+    return _bookkeeping
+
+
+BOOKKEEPING_ASSETS = (
+    bookkeeping_asset("rejected_rows", "Lines the loads quarantined, with the rule they broke."),
+    bookkeeping_asset("load_log", "One row per loaded file: sha256, rows loaded and rejected."),
+)
+RAW_ASSETS = (*LOAD_ASSETS, *BOOKKEEPING_ASSETS)

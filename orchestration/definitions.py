@@ -1,0 +1,35 @@
+"""The Dagster code location of the warehouse (`dagster dev` loads `defs`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from dagster import Definitions, LoggerDefinition
+
+from orchestration.assets.dbt import dbt_build
+from orchestration.assets.publish import publish
+from orchestration.assets.raw import RAW_ASSETS
+from orchestration.resources import DuckDBWarehouse, dbt_cli
+from orchestration.schedules import WAREHOUSE_JOB, daily_refresh
+from orchestration.sensors import INGEST_JOB, landing_sensor
+from orchestration.settings import Paths
+
+
+def build_definitions(
+    paths: Paths | None = None, loggers: Mapping[str, LoggerDefinition] | None = None
+) -> Definitions:
+    """The definitions for a landing folder and a LEIA_HOME (default: LEIA_LANDING, LEIA_HOME)."""
+    return Definitions(
+        assets=[*RAW_ASSETS, dbt_build, publish],
+        jobs=[WAREHOUSE_JOB, INGEST_JOB],
+        schedules=[daily_refresh],
+        sensors=[landing_sensor],
+        resources={
+            "warehouse": DuckDBWarehouse.from_paths(paths or Paths.from_env()),
+            "dbt": dbt_cli(),
+        },
+        loggers=loggers,
+    )
+
+
+defs = build_definitions()

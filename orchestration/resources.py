@@ -1,0 +1,115 @@
+"""Resources of the Dagster definitions: the warehouse files and the dbt CLI.
+
+DuckDB allows one writer per file, and Dagster runs steps in separate processes: a connection
+is therefore opened for one piece of work and closed before the step ends, never shared.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+from dagster import ConfigurableResource
+from dagster_dbt import DbtCliResource, DbtProject
+
+from orchestration.extracts.pseudonymise import Pseudonymiser, pseudonymiser_for
+from orchestration.settings import PROJECT_DIR, Paths
+
+BUILD_DATABASE = Path("build") / "leia.duckdb"  # relative to LEIA_HOME, as in profiles.yml
+DBT_TARGET = "prod"
+
+
+class DuckDBWarehouse(ConfigurableResource):
+    """The landing folder (read) and LEIA_HOME (written): the build file and the published file.
+
+    Every write goes to the build file; only the `publish` asset replaces the published file,
+    which BI tools read, so a failed run never leaves them with half-built tables.
+    """
+
+    landing_dir: str
+    home_dir: str
+
+    @classmethod
+    def from_paths(cls, paths: Paths) -> DuckDBWarehouse:
+        return cls(landing_dir=str(paths.landing), home_dir=str(paths.home))
+
+    @property
+    def paths(self) -> Paths:
+        return Paths(landing=Path(self.landing_dir), home=Path(self.home_dir))
+
+    @property
+    def landing(self) -> Path:
+        return self.paths.landing
+
+    @property
+    def home(self) -> Path:
+        return self.paths.home
+
+    @property
+    def build_database(self) -> Path:
+        return self.home / BUILD_DATABASE
+
+    @property
+    def published_database(self) -> Path:
+        return self.paths.warehouse
+
+    @property
+    def dbt_target_path(self) -> Path:
+        """dbt's artifacts and logs of this warehouse: they stay in LEIA_HOME, not the checkout."""
+        return self.home / "dbt" / "target"
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short-lived read-write connection to the build file."""
+        self.build_database.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(self.build_database))
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def pseudonymiser(self) -> Pseudonymiser:
+        return pseudonymiser_for(self.landing)
+
+    @contextmanager
+    def dbt_environment(self) -> Iterator[None]:
+        """The variables the `prod` profile reads, set while the dbt process is started.
+
+        DbtCliResource passes os.environ to dbt and has no per-call environment: set them around
+        the call and restore them, so in-process runs for several warehouses (tests) don't mix.
+        """
+        values = {"LEIA_HOME": str(self.home), "LEIA_BUILD_DATABASE": str(self.build_database)}
+        saved = {name: os.environ.get(name) for name in values}
+        os.environ.update(values)
+        try:
+            yield
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
+def dbt_project() -> DbtProject:
+    return DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR, target=DBT_TARGET)
+
+
+def dbt_executable() -> str:
+    """The dbt of this interpreter's environment: `leia` may run without the venv on PATH."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else shutil.which("dbt") or "dbt"
+
+
+def dbt_cli() -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=dbt_project(),
+        profiles_dir=str(PROJECT_DIR),
+        target=DBT_TARGET,
+        dbt_executable=dbt_executable(),
+    )
