@@ -8,11 +8,19 @@ say, so they read the seeds themselves.
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 import yaml
+
+from orchestration.extracts import contract, load
+from orchestration.extracts.pseudonymise import pseudonymiser_for
+from orchestration.synthetic.generate import generate
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_DIR / "seeds"
@@ -78,3 +86,65 @@ def calibration_yaml() -> dict[str, Any]:
     """The raw calibration YAML (bilan_2017.yaml)."""
     with CALIBRATION_PATH.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
+
+
+# ---------------------------------------------------------------------------- built warehouses
+# Warehouses built once per session by the project's own loader and the real dbt (target prod),
+# shared by the test modules that read marts. Scale 1 is the report's calibration; the small one
+# is for tests that only need some data.
+DEMO_SEED = 2017
+
+
+def build_warehouse(landing: Path, database: Path, calibrated: bool = True) -> None:
+    """Load every extract of `landing` into `database` and run `dbt build --target prod` on it."""
+    pseudonymiser = pseudonymiser_for(landing)
+    with duckdb.connect(str(database)) as con:
+        for month in load.available_months(landing):
+            load.load_month(con, landing, month, pseudonymiser)
+        load.load_snapshot(con, landing, contract.ACCOUNTS, pseudonymiser)
+        load.load_snapshot(con, landing, contract.PEDAGOGICAL_SEQUENCES, pseudonymiser)
+    # data that is not the report's cannot reproduce it: the Bilan audit warns instead of failing
+    run_dbt(
+        ["build"] + ([] if calibrated else ["--vars", "bilan_mismatch_severity: warn"]), database
+    )
+
+
+def run_dbt(arguments: list[str], database: Path) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "LEIA_BUILD_DATABASE": str(database),
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+    }
+    dbt = Path(sys.executable).parent / "dbt"
+    result = subprocess.run(
+        [str(dbt), *arguments, "--target", "prod", "--log-path", str(database.parent / "dbt_logs")],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"dbt {' '.join(arguments)} failed:\n{result.stdout[-6000:]}")
+    return result
+
+
+def _generated_and_built(tmp_path_factory: pytest.TempPathFactory, name: str, scale: float):
+    root = tmp_path_factory.mktemp(name)
+    landing, database = root / "landing", root / "build.duckdb"
+    generate(landing, seed=DEMO_SEED, scale=scale)
+    build_warehouse(landing, database, calibrated=scale == 1.0)
+    return landing, database
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(landing, database) of the demo extracts at scale 1, loaded and built."""
+    return _generated_and_built(tmp_path_factory, "demo", 1.0)
+
+
+@pytest.fixture(scope="session")
+def small_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(landing, database) of small extracts (scale 0.02), loaded and built."""
+    return _generated_and_built(tmp_path_factory, "small", 0.02)
