@@ -107,8 +107,10 @@ def test_peak_month(extracts, marts) -> None:
     # ties go to the earlier month
     expected = extracts.execute(
         """select school_year, month, n from (
-               select school_year, cast(date_trunc('month', event_date) as date) as month, count(*) as n,
-                      row_number() over (partition by school_year order by count(*) desc, month) as r
+               select school_year, cast(date_trunc('month', event_date) as date) as month,
+                      count(*) as n,
+                      row_number() over (
+                          partition by school_year order by count(*) desc, month) as r
                from connections group by 1, 2) where r = 1"""
     ).fetchall()
     observed = marts.execute(

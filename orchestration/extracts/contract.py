@@ -42,7 +42,16 @@ ACCOUNTS = Extract(
 
 AUTH_EVENTS = Extract(
     name="auth_events",
-    columns=("event_time", "login", "profile", "uai", "event_type", "service", "client_ip", "result"),
+    columns=(
+        "event_time",
+        "login",
+        "profile",
+        "uai",
+        "event_type",
+        "service",
+        "client_ip",
+        "result",
+    ),
     identifier_columns=("login",),
     dropped_columns=("client_ip",),
     file_pattern=re.compile(r"auth_events_(\d{4}-\d{2})\.csv(\.gz)?"),

@@ -88,7 +88,8 @@ _LOCAL = "try_strptime(left({c}, 19), '%Y-%m-%dT%H:%M:%S')"
 _OFFSET_OK = "regexp_full_match(substr({c}, 20), '[+-][0-1][0-9]:[0-5][0-9]')"
 _UTC = (
     "(" + _LOCAL + " - to_minutes(cast(case when substr({c}, 20, 1) = '-' then -1 else 1 end"
-    " * (cast(substr({c}, 21, 2) as integer) * 60 + cast(substr({c}, 24, 2) as integer)) as bigint)))"
+    " * (cast(substr({c}, 21, 2) as integer) * 60"
+    " + cast(substr({c}, 24, 2) as integer)) as bigint)))"
 )
 
 
@@ -135,8 +136,13 @@ SPECS = {
             "result": "{result}",
         },
         rules=(
-            Rule("bad_timestamp: expected ISO 8601 local time with offset", "event_local_time is null"),
-            Rule("timestamp_outside_file_month", "strftime(event_local_time, '%Y-%m') <> $partition"),
+            Rule(
+                "bad_timestamp: expected ISO 8601 local time with offset",
+                "event_local_time is null",
+            ),
+            Rule(
+                "timestamp_outside_file_month", "strftime(event_local_time, '%Y-%m') <> $partition"
+            ),
             Rule("missing_login", "coalesce(account_key, '') = ''"),
             Rule("unknown_profile", "profile not in (select code from ref_profile)"),
             Rule("unknown_uai", "uai not in (select code from ref_uai)"),
@@ -179,7 +185,10 @@ SPECS = {
             Rule("missing_sequence_id", "coalesce(sequence_id, '') = ''"),
             Rule("missing_author", "coalesce(author_key, '') = ''"),
             Rule("unknown_uai", "uai not in (select code from ref_uai)"),
-            Rule("bad_timestamp: expected ISO 8601 local time with offset", "created_local_time is null"),
+            Rule(
+                "bad_timestamp: expected ISO 8601 local time with offset",
+                "created_local_time is null",
+            ),
             Rule("unknown_status", f"status not in {contract.SEQUENCE_STATUSES}"),
         ),
         unique_by="sequence_id",
@@ -222,7 +231,12 @@ def _safe_tokens() -> list[str]:
         {s.uai for s in reference.schools()}
         | {code for p in reference.profiles() for code in p.sdet_codes}
         | set(reference.service_codes())
-        | set(contract.EVENT_TYPES + contract.RESULTS + contract.ACCOUNT_STATUSES + contract.SEQUENCE_STATUSES)
+        | set(
+            contract.EVENT_TYPES
+            + contract.RESULTS
+            + contract.ACCOUNT_STATUSES
+            + contract.SEQUENCE_STATUSES
+        )
     )
 
 
@@ -275,8 +289,12 @@ def _check_header(con: duckdb.DuckDBPyConnection, path: Path, extract: Extract) 
 def _checked_query(spec: TableSpec) -> str:
     extract = spec.extract
     fields = {name: f"f[{i + 1}]" for i, name in enumerate(extract.columns)}
-    typed = ",\n".join(f"{expr.format(**fields)} as {column}" for column, expr in spec.columns.items())
-    checks = "\n".join(f"when {rule.failing_when} then {_sql_literal(rule.reason)}" for rule in spec.rules)
+    typed = ",\n".join(
+        f"{expr.format(**fields)} as {column}" for column, expr in spec.columns.items()
+    )
+    checks = "\n".join(
+        f"when {rule.failing_when} then {_sql_literal(rule.reason)}" for rule in spec.rules
+    )
     duplicate = ""
     if spec.unique_by:
         duplicate = (
@@ -297,7 +315,8 @@ def _checked_query(spec: TableSpec) -> str:
         select *,
             case
                 when raw_line is null or trim(raw_line) = '' then 'empty_line'
-                when field_count <> {n} then 'column_count: expected {n} fields, found ' || field_count
+                when field_count <> {n}
+                    then 'column_count: expected {n} fields, found ' || field_count
                 {checks}
                 {duplicate}
             end as reason
@@ -320,11 +339,15 @@ def _good_rows_query(spec: TableSpec, pseudonymiser: Pseudonymiser) -> str:
             select.append(f"{alias}.hashed")
         else:
             select.append(f"checked.{column}")
-    return f"select {', '.join(select)}, line_number from checked {' '.join(joins)} where reason is null"
+    return (
+        f"select {', '.join(select)}, line_number "
+        f"from checked {' '.join(joins)} where reason is null"
+    )
 
 
 def _redacted_line_sql() -> str:
-    """A rejected line keeps only reference codes and timestamps; anything else may identify someone."""
+    """A rejected line keeps only reference codes and timestamps: anything else may identify
+    someone."""
     safe = ", ".join(_sql_literal(t) for t in _safe_tokens())
     return (
         "array_to_string(list_transform(string_split(raw_line, ','), lambda x: case "
@@ -377,7 +400,8 @@ def load_file(
             [spec.extract.name, partition_key, source, loaded_at],
         )
         counts = con.execute(
-            "select count(*) filter (where reason is null), count(*) filter (where reason is not null) from checked"
+            "select count(*) filter (where reason is null), "
+            "count(*) filter (where reason is not null) from checked"
         ).fetchone()
         con.execute(
             f"delete from {RAW_SCHEMA}.load_log where extract = ? and "
@@ -386,7 +410,15 @@ def load_file(
         )
         con.execute(
             f"insert into {RAW_SCHEMA}.load_log values (?, ?, ?, ?, ?, ?, ?)",
-            [spec.extract.name, partition_key, source, file_sha256(path), counts[0], counts[1], loaded_at],
+            [
+                spec.extract.name,
+                partition_key,
+                source,
+                file_sha256(path),
+                counts[0],
+                counts[1],
+                loaded_at,
+            ],
         )
         con.execute("commit")
     except BaseException:
@@ -394,7 +426,8 @@ def load_file(
         raise
     reasons = dict(
         con.execute(
-            "select split_part(reason, ':', 1), count(*) from checked where reason is not null group by 1 order by 1"
+            "select split_part(reason, ':', 1), count(*) from checked "
+            "where reason is not null group by 1 order by 1"
         ).fetchall()
     )
     return LoadResult(spec.extract.name, partition_key, source, counts[0], counts[1], reasons)

@@ -1,4 +1,4 @@
-"""Calibration of the synthetic extracts: a YAML file of shapes whose targets name published indicators.
+"""Calibration of the synthetic extracts: a YAML file of shapes whose targets name indicators.
 
 Loading resolves every target against `seeds/published_indicators.csv`, so the report's figures
 live in one place, and checks the calibration for contradictions before anything is generated.
@@ -83,7 +83,9 @@ class Calibration:
 
 def _indicator(values: dict[str, float], code: str, where: str) -> float:
     if code not in values:
-        raise CalibrationError(f"{where}: indicator '{code}' is not in seeds/published_indicators.csv")
+        raise CalibrationError(
+            f"{where}: indicator '{code}' is not in seeds/published_indicators.csv"
+        )
     return values[code]
 
 
@@ -102,7 +104,8 @@ def load_calibration(path: Path | str = DEFAULT_CALIBRATION) -> Calibration:
     }
     if set(per_profile) != known_profiles:
         raise CalibrationError(
-            f"{path.name}: accounts.per_profile must list exactly the profiles of seeds/profiles.csv "
+            f"{path.name}: accounts.per_profile must list exactly the profiles of "
+            "seeds/profiles.csv "
             f"({sorted(known_profiles)}), got {sorted(per_profile)}"
         )
 
@@ -112,11 +115,14 @@ def load_calibration(path: Path | str = DEFAULT_CALIBRATION) -> Calibration:
         not_using = tuple(entry["schools_not_using"])
         unknown = sorted(set(not_using) - known_schools)
         if unknown:
-            raise CalibrationError(f"{where}: schools_not_using has UAIs not in seeds/schools.csv: {unknown}")
+            raise CalibrationError(
+                f"{where}: schools_not_using has UAIs not in seeds/schools.csv: {unknown}"
+            )
         expected = int(_indicator(values, entry["schools_not_using_count"], where))
         if len(set(not_using)) != expected:
             raise CalibrationError(
-                f"{where}: {len(set(not_using))} schools_not_using listed, the report says {expected}"
+                f"{where}: {len(set(not_using))} schools_not_using listed, "
+                f"the report says {expected}"
             )
         year = SchoolYearTarget(
             school_year=entry["school_year"],
@@ -138,10 +144,14 @@ def load_calibration(path: Path | str = DEFAULT_CALIBRATION) -> Calibration:
     services = dict(raw["service_weights"])
     unknown_services = sorted(set(services) - set(reference.service_codes()))
     if unknown_services:
-        raise CalibrationError(f"{path.name}: services not in seeds/services.csv: {unknown_services}")
+        raise CalibrationError(
+            f"{path.name}: services not in seeds/services.csv: {unknown_services}"
+        )
 
     sequences = raw["pedagogical_sequences"]
-    published_sequences = _indicator(values, sequences["indicator"], f"{path.name}: pedagogical_sequences")
+    published_sequences = _indicator(
+        values, sequences["indicator"], f"{path.name}: pedagogical_sequences"
+    )
     return Calibration(
         name=raw["name"],
         source=path,

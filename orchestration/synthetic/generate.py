@@ -35,15 +35,68 @@ from orchestration.extracts.pseudonymise import SYNTHETIC_MARKER
 from orchestration.synthetic.calibration import DEFAULT_CALIBRATION, Calibration, load_calibration
 
 FIRST_NAMES = (
-    "jean", "marie", "paul", "anna", "petru", "maria", "ghjuvanni", "lucia", "antoine", "laura",
-    "francescu", "chjara", "dominique", "julie", "santu", "ghjulia", "pierre", "camille", "ange",
-    "lea", "xavier", "manon", "matteu", "sofia", "thomas", "emma", "lucas", "ines", "hugo", "jade",
+    "jean",
+    "marie",
+    "paul",
+    "anna",
+    "petru",
+    "maria",
+    "ghjuvanni",
+    "lucia",
+    "antoine",
+    "laura",
+    "francescu",
+    "chjara",
+    "dominique",
+    "julie",
+    "santu",
+    "ghjulia",
+    "pierre",
+    "camille",
+    "ange",
+    "lea",
+    "xavier",
+    "manon",
+    "matteu",
+    "sofia",
+    "thomas",
+    "emma",
+    "lucas",
+    "ines",
+    "hugo",
+    "jade",
 )
 LAST_NAMES = (
-    "santoni", "pieri", "casanova", "leca", "rossi", "mattei", "orsini", "paoli", "colonna",
-    "giacomoni", "luciani", "marchetti", "poggi", "simeoni", "susini", "albertini", "antonetti",
-    "bartoli", "cesari", "filippi", "franceschi", "guidicelli", "martinetti", "nicolai", "peretti",
-    "quilichini", "raffalli", "sanna", "tomasi", "vincentelli",
+    "santoni",
+    "pieri",
+    "casanova",
+    "leca",
+    "rossi",
+    "mattei",
+    "orsini",
+    "paoli",
+    "colonna",
+    "giacomoni",
+    "luciani",
+    "marchetti",
+    "poggi",
+    "simeoni",
+    "susini",
+    "albertini",
+    "antonetti",
+    "bartoli",
+    "cesari",
+    "filippi",
+    "franceschi",
+    "guidicelli",
+    "martinetti",
+    "nicolai",
+    "peretti",
+    "quilichini",
+    "raffalli",
+    "sanna",
+    "tomasi",
+    "vincentelli",
 )
 
 LOGIN_GROUP = "appropriation"  # hour-weight keys of the calibration
@@ -106,7 +159,8 @@ class Generator:
         self.profiles = reference.profiles()
         self.tz = ZoneInfo(calibration.time_zone)
         self.holidays = [
-            (dt.date.fromisoformat(a), dt.date.fromisoformat(b)) for a, b in reference.school_holidays()
+            (dt.date.fromisoformat(a), dt.date.fromisoformat(b))
+            for a, b in reference.school_holidays()
         ]
 
     # ------------------------------------------------------------------ population
@@ -119,9 +173,9 @@ class Generator:
         categories = [s.bilan_category for s in self.schools]
         size = np.array([cal.school_size_weight[c] for c in categories])
         # each school gets its own keenness on top of its category's
-        school_engagement = np.array([cal.engagement_by_category[c] for c in categories]) * rng.lognormal(
-            0.0, 0.3, len(self.schools)
-        )
+        school_engagement = np.array(
+            [cal.engagement_by_category[c] for c in categories]
+        ) * rng.lognormal(0.0, 0.3, len(self.schools))
         profile_codes = tuple(p.code for p in self.profiles)
         profile_idx, school_idx, sdet = [], [], []
         for p_i, profile in enumerate(self.profiles):
@@ -131,7 +185,9 @@ class Generator:
             school_idx.append(schools)
             shares = cal.sdet_code_share.get(profile.code, {profile.sdet_codes[0]: 1.0})
             codes = list(shares)
-            sdet.append(np.array(codes)[rng.choice(len(codes), size=len(schools), p=list(shares.values()))])
+            sdet.append(
+                np.array(codes)[rng.choice(len(codes), size=len(schools), p=list(shares.values()))]
+            )
         profile_arr = np.concatenate(profile_idx)
         school_arr = np.concatenate(school_idx).astype(np.int16)
         n = len(profile_arr)
@@ -142,14 +198,24 @@ class Generator:
 
         first = rng.integers(0, len(FIRST_NAMES), n)
         last = rng.integers(0, len(LAST_NAMES), n)
-        logins = [f"{FIRST_NAMES[f]}.{LAST_NAMES[la]}{i + 1}" for i, (f, la) in enumerate(zip(first, last, strict=True))]
-        names = [f"{FIRST_NAMES[f].capitalize()} {LAST_NAMES[la].upper()}" for f, la in zip(first, last, strict=True)]
+        logins = [
+            f"{FIRST_NAMES[f]}.{LAST_NAMES[la]}{i + 1}"
+            for i, (f, la) in enumerate(zip(first, last, strict=True))
+        ]
+        names = [
+            f"{FIRST_NAMES[f].capitalize()} {LAST_NAMES[la].upper()}"
+            for f, la in zip(first, last, strict=True)
+        ]
         octets = rng.integers(1, 255, size=(n, 3))
         first_octet = rng.choice([78, 82, 86, 90, 109, 176, 193], size=n)
         home_ip = [f"{a}.{b}.{c}.{d}" for a, (b, c, d) in zip(first_octet, octets, strict=True)]
 
-        in_population = np.array([p.in_appropriation_population for p in self.profiles])[profile_arr]
-        activity_by_profile = np.array([cal.activity_weight_by_profile[p.code] for p in self.profiles])
+        in_population = np.array([p.in_appropriation_population for p in self.profiles])[
+            profile_arr
+        ]
+        activity_by_profile = np.array(
+            [cal.activity_weight_by_profile[p.code] for p in self.profiles]
+        )
         activity = activity_by_profile[profile_arr] * rng.lognormal(0.0, cal.activity_dispersion, n)
         engagement_key = np.log(rng.random(n)) / school_engagement[school_arr]
         return Population(
@@ -190,8 +256,12 @@ class Generator:
                 continue
             candidates = np.flatnonzero(eligible & (pop.profile == p_i))
             count = int(round(share * len(candidates)))
-            others.append(candidates[np.argsort(-pop.engagement_key[candidates], kind="stable")[:count]])
-        return np.sort(chosen), np.sort(np.concatenate(others)) if others else np.array([], dtype=int)
+            others.append(
+                candidates[np.argsort(-pop.engagement_key[candidates], kind="stable")[:count]]
+            )
+        return np.sort(chosen), np.sort(np.concatenate(others)) if others else np.array(
+            [], dtype=int
+        )
 
     @staticmethod
     def _every_using_school_active(
@@ -221,7 +291,11 @@ class Generator:
     def day_weights(self, days: list[dt.date]) -> np.ndarray:
         cal = self.cal
         return np.array(
-            [cal.weekday_weight[d.weekday()] * (cal.holiday_weight if self.is_holiday(d) else 1.0) for d in days]
+            [
+                cal.weekday_weight[d.weekday()]
+                * (cal.holiday_weight if self.is_holiday(d) else 1.0)
+                for d in days
+            ]
         )
 
     def utc_offsets(self, days: list[dt.date]) -> tuple[np.ndarray, np.ndarray]:
@@ -235,7 +309,11 @@ class Generator:
                 aware = wall.replace(tzinfo=self.tz)
                 round_trip = aware.astimezone(dt.UTC).astimezone(self.tz).replace(tzinfo=None)
                 skipped[i, h] = round_trip != wall
-                offsets[i, h] = (aware + dt.timedelta(hours=1) if skipped[i, h] else aware).utcoffset().total_seconds()
+                offsets[i, h] = (
+                    (aware + dt.timedelta(hours=1) if skipped[i, h] else aware)
+                    .utcoffset()
+                    .total_seconds()
+                )
         return offsets, skipped
 
     # ------------------------------------------------------------------ events
@@ -244,15 +322,20 @@ class Generator:
         plan = []
         for year_i, year in enumerate(self.cal.school_years):
             months = year.months()
-            totals = apportion(self.scaled(year.connections), [year.month_shares[m.month] for m in months])
+            totals = apportion(
+                self.scaled(year.connections), [year.month_shares[m.month] for m in months]
+            )
             for month, total in zip(months, totals, strict=True):
                 other = int(round(total * self.cal.other_profiles_connection_share))
                 plan.append((year_i, month, int(total) - other, other))
         return plan
 
     @staticmethod
-    def first_months(rng: np.random.Generator, accounts: np.ndarray, month_totals: np.ndarray) -> np.ndarray:
-        """For each active account, the month of its guaranteed first connection (never overbooked)."""
+    def first_months(
+        rng: np.random.Generator, accounts: np.ndarray, month_totals: np.ndarray
+    ) -> np.ndarray:
+        """For each active account, the month of its guaranteed first connection; a month is
+        never booked beyond its number of connections."""
         if len(accounts) > month_totals.sum():
             raise ValueError(
                 f"{len(accounts)} active accounts but only {month_totals.sum()} connections: "
@@ -264,7 +347,9 @@ class Generator:
         for m in np.flatnonzero(booked > month_totals):
             excess = np.flatnonzero(months == m)[month_totals[m] :]
             for account_position in excess:
-                free = np.flatnonzero(np.bincount(months, minlength=len(month_totals)) < month_totals)
+                free = np.flatnonzero(
+                    np.bincount(months, minlength=len(month_totals)) < month_totals
+                )
                 months[account_position] = free[np.argmax(month_totals[free])]
         return months
 
@@ -282,7 +367,10 @@ class Generator:
         for year_i, (population_active, other_active) in enumerate(actives):
             rng = _rng(self.seed, 2, year_i)
             year_plan = [p for p in plan if p[0] == year_i]
-            for group, accounts, column in (("pop", population_active, 2), ("other", other_active, 3)):
+            for group, accounts, column in (
+                ("pop", population_active, 2),
+                ("other", other_active, 3),
+            ):
                 totals = np.array([p[column] for p in year_plan])
                 reserved[(year_i, group)] = self.first_months(rng, accounts, totals)
 
@@ -298,13 +386,25 @@ class Generator:
                 (LOGIN_GROUP, population_active, pop_total),
                 (OTHER_GROUP, other_active, other_total),
             ):
-                first = accounts[reserved[(year_i, "pop" if group == LOGIN_GROUP else "other")] == position]
+                first = accounts[
+                    reserved[(year_i, "pop" if group == LOGIN_GROUP else "other")] == position
+                ]
                 rest = total - len(first)
                 weights = pop.activity[accounts]
-                drawn = accounts[rng.choice(len(accounts), size=rest, p=weights / weights.sum())] if rest else []
+                drawn = (
+                    accounts[rng.choice(len(accounts), size=rest, p=weights / weights.sum())]
+                    if rest
+                    else []
+                )
                 logins.append((group, np.concatenate([first, drawn]).astype(np.int64)))
-            table = self.month_events(rng, pop, actives[year_i], month, cal.school_years[year_i], logins)
-            path = out / contract.AUTH_EVENTS.name / contract.auth_events_file_name(month.strftime("%Y-%m"))
+            table = self.month_events(
+                rng, pop, actives[year_i], month, cal.school_years[year_i], logins
+            )
+            path = (
+                out
+                / contract.AUTH_EVENTS.name
+                / contract.auth_events_file_name(month.strftime("%Y-%m"))
+            )
             write_csv_gz(table, path)
             stats["connections"] += pop_total + other_total
             stats["auth_event_rows"] += table.num_rows
@@ -313,11 +413,16 @@ class Generator:
                 f"{table.num_rows:,} rows ({time.perf_counter() - started:.1f} s)"
             )
 
-        write_csv_gz(self.accounts_table(pop, actives), out / contract.ACCOUNTS.name / f"accounts_{cal.snapshot_date}.csv.gz")
+        write_csv_gz(
+            self.accounts_table(pop, actives),
+            out / contract.ACCOUNTS.name / f"accounts_{cal.snapshot_date}.csv.gz",
+        )
         sequences = self.sequences_table(pop, actives, plan)
         write_csv_gz(
             sequences,
-            out / contract.PEDAGOGICAL_SEQUENCES.name / f"pedagogical_sequences_{cal.snapshot_date}.csv.gz",
+            out
+            / contract.PEDAGOGICAL_SEQUENCES.name
+            / f"pedagogical_sequences_{cal.snapshot_date}.csv.gz",
         )
         stats["pedagogical_sequences"] = sequences.num_rows
         manifest = {"calibration": cal.name, "seed": self.seed, "scale": self.scale, **stats}
@@ -348,9 +453,15 @@ class Generator:
         accounts, seconds, day_of, is_login, success, group_of = [], [], [], [], [], []
         all_active = np.concatenate(active)
         fails = int(round(sum(len(a) for _, a in logins) * cal.failed_login_share))
-        failed_accounts = all_active[rng.integers(0, len(all_active), fails)] if len(all_active) else np.array([], int)
+        failed_accounts = (
+            all_active[rng.integers(0, len(all_active), fails)]
+            if len(all_active)
+            else np.array([], int)
+        )
         for group, group_accounts in [*logins, ("failed", failed_accounts)]:
-            hour_p = np.array(cal.hour_weight[OTHER_GROUP if group == OTHER_GROUP else LOGIN_GROUP], dtype=float)
+            hour_p = np.array(
+                cal.hour_weight[OTHER_GROUP if group == OTHER_GROUP else LOGIN_GROUP], dtype=float
+            )
             hour_p /= hour_p.sum()
             n = len(group_accounts)
             accounts.append(group_accounts)
@@ -365,7 +476,9 @@ class Generator:
         second = np.concatenate(seconds)
         ok = np.concatenate(success)
         # service accesses follow successful logins by a few seconds to half an hour
-        follow = np.repeat(np.flatnonzero(ok), rng.poisson(cal.service_accesses_per_login, int(ok.sum())))
+        follow = np.repeat(
+            np.flatnonzero(ok), rng.poisson(cal.service_accesses_per_login, int(ok.sum()))
+        )
         access_second = np.minimum(second[follow] + rng.integers(5, 1800, len(follow)), 86399)
         service_codes, service_p = self.service_distribution(month)
         access_service = rng.choice(len(service_codes), size=len(follow), p=service_p)
@@ -373,7 +486,9 @@ class Generator:
         account = np.concatenate([account, account[follow]])
         day = np.concatenate([day, day[follow]])
         second = np.concatenate([second, access_second])
-        login_flag = np.concatenate([np.ones(len(ok), dtype=bool), np.zeros(len(follow), dtype=bool)])
+        login_flag = np.concatenate(
+            [np.ones(len(ok), dtype=bool), np.zeros(len(follow), dtype=bool)]
+        )
         ok = np.concatenate([ok, np.ones(len(follow), dtype=bool)])
         service = np.concatenate([np.full(len(login_flag) - len(follow), -1), access_service])
 
@@ -384,17 +499,23 @@ class Generator:
             a[order] for a in (account, day, second, login_flag, ok, service)
         )
         offsets = offset_table[day, second // 3600]
-        local = np.datetime64(month, "s") + (day.astype(np.int64) * 86400 + second).astype("timedelta64[s]")
+        local = np.datetime64(month, "s") + (day.astype(np.int64) * 86400 + second).astype(
+            "timedelta64[s]"
+        )
         event_time = pc.binary_join_element_wise(
             pa.array(np.datetime_as_string(local, unit="s")),
             pa.array(np.where(offsets == 7200, "+02:00", "+01:00")),
             "",
         )
         at_school = ~holiday[day] & (second >= 8 * 3600) & (second < 17 * 3600)
-        school_ip = pa.array([f"194.167.{40 + i // 200}.{10 + i % 200}" for i in range(len(self.schools))])
+        school_ip = pa.array(
+            [f"194.167.{40 + i // 200}.{10 + i % 200}" for i in range(len(self.schools))]
+        )
         school_of = pop.school[account]
         client_ip = pc.if_else(
-            pa.array(at_school), school_ip.take(pa.array(school_of)), pop.home_ip.take(pa.array(account))
+            pa.array(at_school),
+            school_ip.take(pa.array(school_of)),
+            pop.home_ip.take(pa.array(account)),
         )
         service_names = pa.array(["portail", *service_codes])
         return pa.table(
@@ -421,14 +542,17 @@ class Generator:
         return codes, p / p.sum()
 
     # ------------------------------------------------------------------ snapshots
-    def accounts_table(self, pop: Population, actives: list[tuple[np.ndarray, np.ndarray]]) -> pa.Table:
+    def accounts_table(
+        self, pop: Population, actives: list[tuple[np.ndarray, np.ndarray]]
+    ) -> pa.Table:
         rng = _rng(self.seed, 4)
         n = len(pop)
         first_active_year = np.full(n, -1)
         for year_i in reversed(range(len(actives))):
             first_active_year[np.concatenate(actives[year_i])] = year_i
         starts = np.array(
-            [np.datetime64(y.first_day, "D") for y in self.cal.school_years] + [np.datetime64(self.cal.snapshot_date, "D")]
+            [np.datetime64(y.first_day, "D") for y in self.cal.school_years]
+            + [np.datetime64(self.cal.snapshot_date, "D")]
         )
         # created before the first school year in which the account is active
         anchor = starts[np.where(first_active_year >= 0, first_active_year, len(starts) - 1)]
@@ -453,14 +577,18 @@ class Generator:
         teacher = pop.profile_codes.index("enseignant")
         by_end_2017 = self.scaled(cal.sequences_by_end_2017)
         extra = int(round(by_end_2017 * cal.sequences_extra_share))
-        months = [(y, m, p + o) for y, m, p, o in plan if m >= cal.sequences_created_from.replace(day=1)]
+        months = [
+            (y, m, p + o) for y, m, p, o in plan if m >= cal.sequences_created_from.replace(day=1)
+        ]
         before = [(y, m, t) for y, m, t in months if m.year <= 2017]
         after = [(y, m, t) for y, m, t in months if m.year > 2017]
         rows = []
         for chunk, total in ((before, by_end_2017), (after, extra)):
             if not chunk:
                 continue
-            for (year_i, month, _), count in zip(chunk, apportion(total, [t for _, _, t in chunk]), strict=True):
+            for (year_i, month, _), count in zip(
+                chunk, apportion(total, [t for _, _, t in chunk]), strict=True
+            ):
                 authors = actives[year_i][0][pop.profile[actives[year_i][0]] == teacher]
                 if count == 0 or len(authors) == 0:
                     continue
@@ -473,13 +601,19 @@ class Generator:
                 rows.append((month, rng.choice(authors, size=count), day, second))
         author = np.concatenate([r[1] for r in rows])
         local = np.concatenate(
-            [np.datetime64(m, "s") + (d * 86400 + s).astype("timedelta64[s]") for m, _, d, s in rows]
+            [
+                np.datetime64(m, "s") + (d * 86400 + s).astype("timedelta64[s]")
+                for m, _, d, s in rows
+            ]
         )
         order = np.argsort(local, kind="stable")
         author, local = author[order], local[order]
         offsets = np.array(
             [
-                dt.datetime.fromisoformat(str(t)).replace(tzinfo=self.tz).utcoffset().total_seconds()
+                dt.datetime.fromisoformat(str(t))
+                .replace(tzinfo=self.tz)
+                .utcoffset()
+                .total_seconds()
                 for t in local.astype("datetime64[h]")
             ]
         )
@@ -488,13 +622,19 @@ class Generator:
                 "sequence_id": pa.array([f"SEQ{i + 1:07d}" for i in range(len(author))]),
                 "author_login": pop.login.take(pa.array(author)),
                 "uai": pa.array([s.uai for s in self.schools]).take(pa.array(pop.school[author])),
-                "subject": pa.array(np.array(cal.subjects)[rng.integers(0, len(cal.subjects), len(author))]),
+                "subject": pa.array(
+                    np.array(cal.subjects)[rng.integers(0, len(cal.subjects), len(author))]
+                ),
                 "created_at": pc.binary_join_element_wise(
                     pa.array(np.datetime_as_string(local, unit="s")),
                     pa.array(np.where(offsets == 7200, "+02:00", "+01:00")),
                     "",
                 ),
-                "status": pa.array(np.where(rng.random(len(author)) < cal.sequences_draft_share, "draft", "published")),
+                "status": pa.array(
+                    np.where(
+                        rng.random(len(author)) < cal.sequences_draft_share, "draft", "published"
+                    )
+                ),
             }
         )
 
@@ -520,7 +660,9 @@ def generate(
     calibration: Path | str = DEFAULT_CALIBRATION,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, int]:
-    return Generator(load_calibration(calibration), seed=seed, scale=scale, progress=progress).write(Path(out))
+    return Generator(
+        load_calibration(calibration), seed=seed, scale=scale, progress=progress
+    ).write(Path(out))
 
 
 def print_progress(message: str) -> None:
