@@ -37,7 +37,9 @@ lint: setup
 test: setup lint
 	$(BIN)/pytest
 
+# dagster.yaml: one run at a time (DuckDB takes one writer), no telemetry
 dev: setup
+	mkdir -p "$(DAGSTER_HOME)" && cp dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
 	$(BIN)/dagster dev --host 127.0.0.1
 
 clean:

@@ -11,8 +11,10 @@ COMMANDS. Dagster and dbt are imported by the handlers that need them, so `leia 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ from orchestration.settings import PROJECT_DIR, Paths
 
 DEMO_SEED = 2017
 DEMO_SCALE = 1.0
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")  # dbt colours its console log
 
 
 def say(message: str) -> None:
@@ -91,7 +94,8 @@ class RunOutcome:
     success: bool
     published: Path
     failures: list[tuple[str, str]] = field(default_factory=list)  # (step, reason)
-    failed_checks: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)  # severity error
+    warned_checks: list[str] = field(default_factory=list)
 
 
 def _progress_filter(record: logging.LogRecord) -> bool:
@@ -106,7 +110,10 @@ def _progress_filter(record: logging.LogRecord) -> bool:
     if event is None:
         if record.levelno < logging.INFO:
             return False
-        record.progress = f"{step}: {meta['orig_message']}"
+        message = meta["orig_message"].strip()
+        if message.startswith("Dependencies for step"):
+            message = "not run: an upstream step failed"
+        record.progress = f"{step}: {message.splitlines()[0][:200]}"
     elif event.event_type == DagsterEventType.STEP_START:
         record.progress = f"{step}: started"
     elif event.event_type == DagsterEventType.STEP_SUCCESS:
@@ -146,15 +153,20 @@ def progress_logger_definition():
 def _failure_reason(event) -> str:
     data = event.step_failure_data
     if data.user_failure_data and data.user_failure_data.description:
-        return data.user_failure_data.description
-    error = data.error
-    while error.cause is not None:  # the user code's exception is the innermost
-        error = error.cause
-    return error.message.strip()
+        message = data.user_failure_data.description
+    else:
+        error = data.error
+        while error.cause is not None:  # the user code's exception is the innermost
+            error = error.cause
+        message = error.message
+    lines = (ANSI_ESCAPE.sub("", line).rstrip() for line in message.strip().splitlines())
+    return "\n    ".join(line for line in lines if line)
 
 
 def run_warehouse(paths: Paths) -> RunOutcome:
     """Materialise the whole graph in-process, in one run: every month, dbt build, publish."""
+    from dagster import AssetCheckSeverity
+
     from orchestration.definitions import build_definitions
     from orchestration.extracts.load import available_months
     from orchestration.pipeline import dagster_instance, split_months
@@ -170,7 +182,8 @@ def run_warehouse(paths: Paths) -> RunOutcome:
         f"running {job.name}: {len(months)} months of auth_events, snapshots, dbt build, publish"
         f" (landing {paths.landing}, home {paths.home})"
     )
-    with dagster_instance(paths.home) as instance:
+    # dagster-dbt echoes dbt's log on stdout: it is progress, and stdout is for the summary
+    with dagster_instance(paths.home) as instance, contextlib.redirect_stdout(sys.stderr):
         result = job.execute_in_process(
             instance=instance,
             tags=request.tags,
@@ -178,17 +191,20 @@ def run_warehouse(paths: Paths) -> RunOutcome:
             run_config={"loggers": {"progress": {}}},
             raise_on_error=False,
         )
-    failed_checks = [
-        f"{e.check_name} on {e.asset_key.to_user_string()} ({e.severity.value})"
-        for e in result.get_asset_check_evaluations()
-        if not e.passed
-    ]
+    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    errors = [e for e in failed if e.severity == AssetCheckSeverity.ERROR]
     return RunOutcome(
-        success=result.success,
+        # a blocking check only blocks with severity error (Dagster's rule too)
+        success=result.success and not any(e.blocking for e in errors),
         published=paths.warehouse,
         failures=[(e.step_key, _failure_reason(e)) for e in result.get_step_failure_events()],
-        failed_checks=failed_checks,
+        failed_checks=[_check_label(e) for e in errors],
+        warned_checks=[_check_label(e) for e in failed if e not in errors],
     )
+
+
+def _check_label(evaluation) -> str:
+    return f"{evaluation.check_name} on {evaluation.asset_key.to_user_string()}"
 
 
 def summary_lines(database: Path) -> list[str]:
@@ -199,11 +215,14 @@ def summary_lines(database: Path) -> list[str]:
     try:
 
         def exists(schema: str, table: str) -> bool:
-            return con.execute(
-                "select count(*) from information_schema.tables "
-                "where table_schema = ? and table_name = ?",
-                [schema, table],
-            ).fetchone()[0] > 0
+            return (
+                con.execute(
+                    "select count(*) from information_schema.tables "
+                    "where table_schema = ? and table_name = ?",
+                    [schema, table],
+                ).fetchone()[0]
+                > 0
+            )
 
         schools = con.execute("select count(distinct uai) from raw.accounts").fetchone()[0]
         in_reference = (
@@ -260,6 +279,8 @@ def run_run(args: argparse.Namespace) -> int:
     except FileNotFoundError as error:  # the dbt manifest: `make setup` was not run
         print(f"leia run: error: {error}", file=sys.stderr)
         return 2
+    for check in outcome.warned_checks:
+        say(f"check warning: {check}")
     for check in outcome.failed_checks:
         say(f"check failed: {check}")
     if not outcome.success:

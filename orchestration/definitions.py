@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dagster import Definitions, LoggerDefinition
+from dagster import Definitions, LoggerDefinition, in_process_executor
 
 from orchestration.assets.dbt import dbt_build
 from orchestration.assets.publish import publish
@@ -29,6 +29,9 @@ def build_definitions(
             "dbt": dbt_cli(),
         },
         loggers=loggers,
+        # one process runs the steps one after the other: DuckDB takes one writer per file, and
+        # a process per step would import the definitions (and the dbt manifest) again each time
+        executor=in_process_executor,
     )
 
 

@@ -1,7 +1,7 @@
 """Resources of the Dagster definitions: the warehouse files and the dbt CLI.
 
-DuckDB allows one writer per file, and Dagster runs steps in separate processes: a connection
-is therefore opened for one piece of work and closed before the step ends, never shared.
+DuckDB allows one writer per file (and dbt is another process): a connection is opened for one
+piece of work and closed before the step ends, never kept from one step to the next.
 """
 
 from __future__ import annotations
@@ -83,6 +83,7 @@ class DuckDBWarehouse(ConfigurableResource):
         DbtCliResource passes os.environ to dbt and has no per-call environment: set them around
         the call and restore them, so in-process runs for several warehouses (tests) don't mix.
         """
+        self.build_database.parent.mkdir(parents=True, exist_ok=True)  # DuckDB makes no folder
         values = {"LEIA_HOME": str(self.home), "LEIA_BUILD_DATABASE": str(self.build_database)}
         saved = {name: os.environ.get(name) for name in values}
         os.environ.update(values)
