@@ -2,6 +2,7 @@
 
     leia generate [--out DIR] [--seed N] [--scale F] [--calibration PATH]
     leia run [--landing DIR] [--warehouse-dir DIR]
+    leia validate [--database FILE] [--suite NAME] ...
 
 A subcommand is a function that adds its parser and sets `handler` (args -> exit code); add it to
 COMMANDS. Dagster and dbt are imported by the handlers that need them, so `leia generate` and
@@ -295,8 +296,23 @@ def run_run(args: argparse.Namespace) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------------------- validate
+def add_validate(subparsers: argparse._SubParsersAction) -> None:
+    from orchestration.quality.suites import add_validate_arguments, run_validate
+
+    parser = subparsers.add_parser(
+        "validate", help="run the Great Expectations suites on the warehouse (exit 1 on failure)"
+    )
+    add_validate_arguments(parser)
+    parser.set_defaults(handler=run_validate)
+
+
 # --------------------------------------------------------------------------------------- main
-COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (add_generate, add_run)
+COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
+    add_generate,
+    add_run,
+    add_validate,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

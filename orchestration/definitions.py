@@ -8,6 +8,7 @@ from dagster import Definitions, LoggerDefinition, in_process_executor
 
 from orchestration.assets.dbt import dbt_build
 from orchestration.assets.publish import publish
+from orchestration.assets.quality import great_expectations
 from orchestration.assets.raw import RAW_ASSETS
 from orchestration.resources import DuckDBWarehouse, dbt_cli
 from orchestration.schedules import WAREHOUSE_JOB, daily_refresh
@@ -21,6 +22,7 @@ def build_definitions(
     """The definitions for a landing folder and a LEIA_HOME (default: LEIA_LANDING, LEIA_HOME)."""
     return Definitions(
         assets=[*RAW_ASSETS, dbt_build, publish],
+        asset_checks=[great_expectations],
         jobs=[WAREHOUSE_JOB, INGEST_JOB],
         schedules=[daily_refresh],
         sensors=[landing_sensor],
