@@ -466,3 +466,29 @@ def test_landing_sensor_first_tick_skips_what_is_published(built: Built) -> None
     assert (
         len(json.loads(result.cursor)) == len(contract.AUTH_EVENTS.files(built.paths.landing)) + 2
     )
+
+
+@pytest.mark.slow
+def test_a_failing_blocking_suite_stops_the_publication(built: Built, tmp_path: Path) -> None:
+    """A month with too many rejected lines fails the blocking GX `raw` suite: `leia run` exits 1
+    and the previously published warehouse is left exactly as it was."""
+    home = tmp_path / "home"
+    shutil.copytree(built.paths.home, home)
+    published = Paths(landing=built.paths.landing, home=home).warehouse
+    before = file_sha256(published)
+
+    landing = copy_landing(built.paths.landing, tmp_path / "landing")
+    path = month_file(landing, "2016-05")
+    lines = read_lines(path)
+    # 5 % of the month's lines name an unknown school: far above the 1 % the raw suite allows
+    spoiled = len(lines) // 20
+    bad = [",".join([*line.split(",")[:3], "9999999Z", *line.split(",")[4:]]) for line in lines[1:]]
+    write_lines(path, [lines[0], *bad[:spoiled], *lines[spoiled + 1 :]])
+
+    errors = io.StringIO()
+    with contextlib.redirect_stderr(errors):
+        exit_code = cli.main(["run", "--landing", str(landing), "--warehouse-dir", str(home)])
+    assert exit_code == 1
+    assert "gx_raw" in errors.getvalue()
+    assert "the published warehouse was not changed" in errors.getvalue()
+    assert file_sha256(published) == before
