@@ -11,7 +11,7 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_HOME ?= $(CURDIR)/warehouse/dagster_home
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: setup run test lint dev clean
+.PHONY: setup run test lint dev clean reports serve-reports
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,5 +42,12 @@ dev: setup
 	mkdir -p "$(DAGSTER_HOME)" && cp dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
 	$(BIN)/dagster dev --host 127.0.0.1
 
+# the BI site (docs/bi.md): Node 20 and npm; `npm ci` in reports/ on first use
+reports: setup
+	$(BIN)/leia report
+
+serve-reports: setup
+	$(BIN)/leia serve-reports
+
 clean:
-	rm -rf $(VENV) target dbt_packages logs warehouse
+	rm -rf $(VENV) target dbt_packages logs warehouse reports/node_modules reports/.evidence reports/build

@@ -3,6 +3,8 @@
     leia generate [--out DIR] [--seed N] [--scale F] [--calibration PATH]
     leia run [--landing DIR] [--warehouse-dir DIR]
     leia validate [--database FILE] [--suite NAME] ...
+    leia report [--warehouse-dir DIR]
+    leia serve-reports [--warehouse-dir DIR] [--port N]
 
 A subcommand is a function that adds its parser and sets `handler` (args -> exit code); add it to
 COMMANDS. Dagster and dbt are imported by the handlers that need them, so `leia generate` and
@@ -308,10 +310,24 @@ def add_validate(subparsers: argparse._SubParsersAction) -> None:
 
 
 # --------------------------------------------------------------------------------------- main
+def add_report(subparsers: argparse._SubParsersAction) -> None:
+    from orchestration.bi import add_report as add
+
+    add(subparsers)
+
+
+def add_serve_reports(subparsers: argparse._SubParsersAction) -> None:
+    from orchestration.bi import add_serve_reports as add
+
+    add(subparsers)
+
+
 COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     add_generate,
     add_run,
     add_validate,
+    add_report,
+    add_serve_reports,
 )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from dagster import Definitions, LoggerDefinition, in_process_executor
 
+from orchestration.assets.bi import BI_JOB, bi_site
 from orchestration.assets.dbt import dbt_build
 from orchestration.assets.publish import publish
 from orchestration.assets.quality import great_expectations
@@ -21,9 +22,9 @@ def build_definitions(
 ) -> Definitions:
     """The definitions for a landing folder and a LEIA_HOME (default: LEIA_LANDING, LEIA_HOME)."""
     return Definitions(
-        assets=[*RAW_ASSETS, dbt_build, publish],
+        assets=[*RAW_ASSETS, dbt_build, publish, bi_site],
         asset_checks=[great_expectations],
-        jobs=[WAREHOUSE_JOB, INGEST_JOB],
+        jobs=[WAREHOUSE_JOB, INGEST_JOB, BI_JOB],
         schedules=[daily_refresh],
         sensors=[landing_sensor],
         resources={

@@ -23,7 +23,8 @@ from orchestration.resources import DuckDBWarehouse
 
 WAREHOUSE_JOB = define_asset_job(
     "leia_warehouse",
-    selection=AssetSelection.all(),
+    # the BI site needs Node and is built by its own job (orchestration/assets/bi.py)
+    selection=AssetSelection.all() - AssetSelection.groups("bi"),
     description="Load the extracts, run `dbt build` (models and tests) and publish the warehouse.",
 )
 UNPARTITIONED_KEYS = [key for a in (*SNAPSHOT_ASSETS, dbt_build, publish) for key in a.keys]

@@ -1,0 +1,398 @@
+"""The BI site (reports/, Evidence): the BI copy, then the whole site built from the demo warehouse
+and every page opened in headless Chromium.
+
+The slow test needs Node 20 + npm (the site is built with `npm ci`, `evidence sources`, `evidence
+build`) and Debian's `chromium`; CI installs them, so it fails - never skips - when they are
+missing. Its expected figures are read from the warehouse itself, not written here. Screenshots of
+every page are kept in LEIA_HOME/screenshots (and copied to $LEIA_SCREENSHOTS_DIR when set, for CI
+artifacts).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import struct
+import subprocess
+import threading
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration import bi
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--virtual-time-budget=20000",
+    "--no-first-run",
+    "--hide-scrollbars",
+]
+APT_LINE = "apt-get install -y chromium fonts-dejavu-core; Node 20 + npm: the machine image"
+# What a page shows when something went wrong (Evidence's error boxes, SvelteKit's error page).
+ERROR_MARKERS = re.compile(
+    r"(Binder Error|Catalog Error|Parser Error|Conversion Error|Invalid Input Error|"
+    r"Internal Error|Error in query|Query failed|Failed to load|Something went wrong|"
+    r"\b500\b\s*Internal|\bundefined\b is not|Cannot read properties|Missing required|"
+    r"Dataset is empty|does not exist)",
+    re.IGNORECASE,
+)
+
+
+# ----------------------------------------------------------------------------------- helpers
+def storage_version_number(database: Path) -> int:
+    """The storage version number in a DuckDB file's header (64 = v1.0.0 .. v1.1.x)."""
+    header = database.read_bytes()[:20]
+    assert header[8:12] == b"DUCK", f"{database} is not a DuckDB file"
+    return struct.unpack("<Q", header[12:20])[0]
+
+
+def fr_number(value: float, decimals: int = 0) -> str:
+    """A number written the French way, with plain spaces (the page text is normalised)."""
+    return f"{value:,.{decimals}f}".replace(",", " ").replace(".", ",")
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag in ("script", "style", "noscript", "template"):
+            self._skip += 1
+
+    def handle_endtag(self, tag) -> None:
+        if tag in ("script", "style", "noscript", "template") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def page_text(dom: str) -> str:
+    """The visible text of a DOM, every kind of space (narrow no-break...) made a plain one."""
+    extractor = _TextExtractor()
+    extractor.feed(dom)
+    text = html.unescape(" ".join(extractor.parts))
+    text = re.sub(r"[\u00a0\u202f\u2009\u2007]", " ", text)
+    return re.sub(r"[ \t\r\n]+", " ", text)
+
+
+def chromium(url: str, *args: str, profile: Path) -> subprocess.CompletedProcess:
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert binary, f"chromium is missing: {APT_LINE}"
+    return subprocess.run(
+        [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, url],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+# ------------------------------------------------------------------------------ export_for_bi
+@pytest.fixture
+def tiny_warehouse(tmp_path: Path) -> Path:
+    """A published warehouse in miniature, written by this Python duckdb (storage 2.x)."""
+    database = tmp_path / "leia.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute("create schema marts; create schema raw; create schema reference")
+        con.execute(
+            "create table marts.fct_authentications as "
+            "select 'e' || i as event_id, '2016-2017' as school_year, "
+            "date '2016-10-03' + (i % 7)::integer as event_date, (i % 24)::integer as hour_of_day, "
+            "'k' || (i % 11) as account_key, i % 3 <> 0 as is_connection from range(100) t(i)"
+        )
+        con.execute("create table marts.dim_schools as select '6200001G' as uai, 'Lycée' as name")
+        con.execute(
+            "create table raw.rejected_rows as select 'accounts' as extract, 'bad uai' as reason, "
+            "'x;y;secret' as redacted_line"
+        )
+        con.execute("create table raw.load_log as select 'accounts' as extract, 10 as rows_loaded")
+        con.execute("create table raw.accounts as select 'login' as login")
+        con.execute("create table reference.profiles as select 'eleve' as profile")
+    return database
+
+
+def test_export_for_bi_writes_what_the_site_may_read_in_a_1x_storage_format(
+    tiny_warehouse: Path, tmp_path: Path
+):
+    target = bi.export_for_bi(tiny_warehouse, tmp_path / "bi" / "leia_bi.duckdb")
+
+    assert storage_version_number(tiny_warehouse) > 64  # the warehouse: DuckDB 2.x format
+    assert storage_version_number(target) == 64  # the copy: v1.0.0, readable by DuckDB 1.x
+    assert not target.with_name(target.name + ".partial").exists()
+    with duckdb.connect(str(target), read_only=True) as con:
+        tables = set(con.execute("select schema_name, table_name from duckdb_tables()").fetchall())
+        assert tables == {
+            ("marts", "dim_schools"),
+            ("raw", "rejected_rows"),
+            ("raw", "load_log"),
+            ("reference", "profiles"),
+            ("bi", "connections_by_hour_weekday"),
+            ("quality", "validation_results"),
+        }  # no event-level mart, no raw accounts
+        columns = [row[0] for row in con.execute("describe raw.rejected_rows").fetchall()]
+        assert columns == ["extract", "reason"]  # the redacted line stays in the warehouse
+        total, cells = con.execute(
+            "select sum(connections), count(*) from bi.connections_by_hour_weekday"
+        ).fetchone()
+        # 2016-10-03 is a Monday: event i falls on weekday i % 7 at hour i % 24, and i < 168
+        assert (total, cells) == (66, 66)  # the 66 connections of the 100 events, aggregated
+        placeholder = con.execute(
+            "select statut, message from quality.validation_results"
+        ).fetchall()
+        assert len(placeholder) == 1 and "quality.validation_results" in placeholder[0][1]
+
+
+def test_export_for_bi_keeps_the_latest_validation_run_with_complex_columns_as_text(
+    tiny_warehouse: Path, tmp_path: Path
+):
+    with duckdb.connect(str(tiny_warehouse)) as con:
+        con.execute("create schema quality")
+        con.execute(
+            "create table quality.validation_results as select * from (values "
+            "(timestamp '2026-01-01 10:00', 'accounts_unique', true, {'n': 1}), "
+            "(timestamp '2026-01-02 10:00', 'accounts_unique', false, {'n': 2}), "
+            "(timestamp '2026-01-02 10:00', 'events_not_null', true, {'n': 3})) "
+            "t(run_at, check_name, success, details)"
+        )
+    target = bi.export_for_bi(tiny_warehouse, tmp_path / "leia_bi.duckdb")
+
+    with duckdb.connect(str(target), read_only=True) as con:
+        rows = con.execute(
+            "select check_name, success, details from quality.validation_results order by 1"
+        ).fetchall()
+        types = dict(
+            con.execute(
+                "select column_name, column_type from (describe quality.validation_results)"
+            ).fetchall()
+        )
+    assert rows == [("accounts_unique", False, "{'n': 2}"), ("events_not_null", True, "{'n': 3}")]
+    assert types["details"] == "VARCHAR"
+
+
+def test_export_for_bi_refuses_a_missing_warehouse(tmp_path: Path):
+    with pytest.raises(FileNotFoundError, match="leia run"):
+        bi.export_for_bi(tmp_path / "missing.duckdb", tmp_path / "bi.duckdb")
+
+
+def test_query_errors_are_found_in_a_build_log_with_their_page():
+    """`evidence build` exits 0 on a broken query: build_site reads its log (a real one here)."""
+    log = (
+        "> evidence build\n"
+        'par_annee | Error in Query! Binder Error: Referenced column "no_such_column" not '
+        "found in FROM clause!\n"
+        'Candidate bindings: "school_year"\n'
+        "\x1b[31mError in Value: Row 0 does not exist in the dataset\x1b[0m\n"
+        "Run npm run preview to preview your production build locally.\n"
+        '  Wrote site to "./build"\n'
+        "  ✔ done\n"
+    )
+    assert bi.find_query_errors(log) == [
+        'par_annee | Error in Query! Binder Error: Referenced column "no_such_column" not found '
+        "in FROM clause!  [page: pages/adoption.md]",
+        "Error in Value: Row 0 does not exist in the dataset",
+    ]
+    assert bi.find_query_errors('  Wrote site to "./build"\n  ✔ done\n') == []
+
+
+# ------------------------------------------------------------------------------- the site
+@pytest.fixture(scope="module")
+def built_site(demo_warehouse, tmp_path_factory) -> tuple[Path, Path]:
+    """(LEIA_HOME, published warehouse) with the site built from a copy of the demo warehouse."""
+    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
+    if shutil.which("chromium") is None and shutil.which("chromium-browser") is None:
+        missing.append("chromium")
+    if missing:
+        pytest.fail(f"{', '.join(missing)} missing: the BI test needs them ({APT_LINE})")
+    _, database = demo_warehouse
+    home = tmp_path_factory.mktemp("leia_home")
+    published = home / "leia.duckdb"
+    shutil.copyfile(database, published)  # the fixture's file stays untouched
+    site = bi.build_site(published, home)
+    assert site == home / "site"
+    return home, published
+
+
+@pytest.fixture(scope="module")
+def served_site(built_site):
+    home, _ = built_site
+    server = bi.make_server(home, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def expected(built_site) -> dict[str, object]:
+    """The figures each page must show, read from the published warehouse itself."""
+    _, published = built_site
+    with duckdb.connect(str(published), read_only=True) as con:
+
+        def one(sql: str):
+            return con.execute(sql).fetchone()
+
+        def column(sql: str) -> list:
+            return [row[0] for row in con.execute(sql).fetchall()]
+
+        latest_year, rate, not_using = one(
+            "select school_year, appropriation_rate, schools_not_using "
+            "from marts.agg_adoption_school_year order by school_year desc limit 1"
+        )
+        return {
+            "accounts": one("select sum(accounts) from marts.agg_accounts_by_profile")[0],
+            "schools": one("select count(*) from marts.dim_schools")[0],
+            "connections": dict(
+                con.execute(
+                    "select school_year, connections from marts.agg_connections_school_year"
+                ).fetchall()
+            ),
+            "peaks": column("select peak_month_connections from marts.agg_connections_school_year"),
+            "bilan_labels": column(
+                "select label_fr from marts.rpt_bilan_indicators order by display_order"
+            ),
+            "bilan_mismatches": one(
+                "select count(*) from marts.rpt_bilan_indicators where status = 'mismatch'"
+            )[0],
+            "latest_year": latest_year,
+            "latest_rate": rate,
+            "latest_not_using": not_using,
+            "schools_not_using": column(
+                "select school_name from marts.fct_school_adoption "
+                f"where not is_using and school_year = '{latest_year}'"
+            ),
+            "top_service": one(
+                "select service_label_fr from marts.agg_service_usage "
+                "order by school_year desc, service_rank limit 1"
+            )[0],
+            "finance": one(
+                "select total_cost_eur, cost_per_school_per_year_eur, eu_cofinancing_share, "
+                "consumed_eur, cost_per_pupil_per_year_eur from marts.agg_finance_summary"
+            ),
+            "loaded": dict(
+                con.execute(
+                    "select extract, sum(rows_loaded) from raw.load_log group by extract"
+                ).fetchall()
+            ),
+            "rejected": one("select count(*) from raw.rejected_rows")[0],
+        }
+
+
+def _figures(path: str, expected: dict[str, object]) -> list[str]:
+    """The texts that must appear on a page (French number formats)."""
+    e = expected
+    years = {year: year.replace("-", "/") for year in e["connections"]}
+    if path == "/":
+        return [
+            fr_number(e["accounts"]),
+            fr_number(e["connections"]["2016-2017"]),
+            "Secret statistique",
+        ]
+    if path == "/bilan/":
+        return [
+            *e["bilan_labels"],
+            fr_number(e["accounts"]),
+            fr_number(e["connections"]["2016-2017"]),
+            "Bilan chiffré",
+            "Bilan financier",
+            fr_number(e["bilan_mismatches"]),
+        ]
+    if path == "/adoption/":
+        return [
+            *e["schools_not_using"],
+            fr_number(e["latest_rate"] * 100, 1) + " %",
+            years[e["latest_year"]],
+            "Par profil",
+            "Par catégorie",
+        ]
+    if path == "/connexions/":
+        return [
+            *(fr_number(count) for count in e["connections"].values()),
+            *(fr_number(peak) for peak in e["peaks"]),
+            e["top_service"],
+            "Heures et jours de connexion",
+        ]
+    if path == "/finances/":
+        total, per_school, eu_share, consumed, per_pupil = e["finance"]
+        return [
+            fr_number(float(total)) + " €",
+            fr_number(per_school, 2) + " €",
+            fr_number(eu_share * 100) + " %",
+            fr_number(float(consumed)) + " €",
+            fr_number(per_pupil, 2) + " €",
+        ]
+    if path == "/qualite/":
+        return [
+            *(fr_number(count) for count in e["loaded"].values()),
+            *e["loaded"],
+            "Résultats de validation",
+            "Lignes rejetées par extrait et par règle",
+        ]
+    raise AssertionError(path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", bi.PAGES)
+def test_every_page_renders_its_figures_in_chromium(path, built_site, served_site, expected):
+    home, _ = built_site
+    name = path.strip("/") or "accueil"
+    screenshots = home / "screenshots"
+    screenshots.mkdir(exist_ok=True)
+    profile = home / "chromium-profile" / name
+    dom = chromium(served_site + path, "--dump-dom", profile=profile)
+    assert dom.returncode == 0, dom.stderr[-3000:]
+    shot = screenshots / f"{name}.png"
+    picture = chromium(
+        served_site + path, f"--screenshot={shot}", "--window-size=1280,3000", profile=profile
+    )
+    assert picture.returncode == 0 and shot.is_file(), picture.stderr[-3000:]
+    if os.environ.get("LEIA_SCREENSHOTS_DIR"):
+        artifacts = Path(os.environ["LEIA_SCREENSHOTS_DIR"])
+        artifacts.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(shot, artifacts / shot.name)
+
+    text = page_text(dom.stdout)
+    assert len(text) > 200, f"{path} rendered almost nothing: {text!r}"
+    errors = ERROR_MARKERS.findall(text)
+    assert not errors, f"{path} shows an error: {errors[:5]} in {text[:2000]}"
+    missing = [figure for figure in _figures(path, expected) if figure not in text]
+    assert not missing, f"{path} does not show {missing}; page text: {text[:3000]}"
+    if path == "/bilan/":  # every figure of the report, in the report's order
+        positions = [text.find(label) for label in expected["bilan_labels"]]
+        assert positions == sorted(positions), "the Bilan's figures are not in the report's order"
+
+
+ACCOUNT_COUNT = re.compile(r"(^|_)accounts$|^authors$")
+
+
+@pytest.mark.slow
+def test_no_source_query_shows_a_group_of_fewer_than_5_accounts(built_site):
+    """Every source query, run on the BI copy of the demo warehouse: no count of accounts below
+    5 (NULL instead), and the suppression does happen (the schools without any connection)."""
+    home, _ = built_site
+    suppressed: dict[str, int] = {}
+    with duckdb.connect(str(home / "bi" / "leia_bi.duckdb"), read_only=True) as con:
+        for sql_file in sorted(bi.SOURCE_DIR.glob("*.sql")):
+            result = con.execute(sql_file.read_text(encoding="utf-8"))
+            names = [column[0] for column in result.description]
+            rows = result.fetchall()
+            assert rows, f"{sql_file.name} returns no row: Evidence would write no data for it"
+            for index, name in enumerate(names):
+                if not ACCOUNT_COUNT.search(name):
+                    continue
+                values = [row[index] for row in rows]
+                small = [value for value in values if value is not None and value < 5]
+                assert not small, f"{sql_file.name}.{name} shows groups of {small[:5]} accounts"
+                suppressed[f"{sql_file.stem}.{name}"] = values.count(None)
+    assert suppressed["fct_school_adoption.connected_accounts"] > 0
