@@ -11,7 +11,7 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_HOME ?= $(CURDIR)/warehouse/dagster_home
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: setup run test lint dev clean reports serve-reports
+.PHONY: setup run test lint dev dev-stop clean reports serve-reports
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,12 @@ test: setup lint
 # dagster.yaml: one run at a time (DuckDB takes one writer), no telemetry
 dev: setup
 	mkdir -p "$(DAGSTER_HOME)" && cp dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
-	$(BIN)/dagster dev --host 127.0.0.1
+	$(BIN)/python -m orchestration.devserver start
+
+# stops a `make dev` running in another terminal or in the background (signals reset, see
+# orchestration/devserver.py)
+dev-stop:
+	$(BIN)/python -m orchestration.devserver stop
 
 # the BI site (docs/bi.md): Node 20 and npm; `npm ci` in reports/ on first use
 reports: setup
