@@ -254,6 +254,9 @@ def _sql_literal(value: str) -> str:
 
 def _read_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """temp table `lines`: every physical line of the file with its 1-based number."""
+    if path.stat().st_size == 0:
+        # a 0-byte file is not even a valid gzip stream: say what it is, not how it fails
+        raise LoadError(f"{path}: line 1: the file is empty (0 bytes; a header line is required)")
     try:
         con.execute(
             "create or replace temp table lines as "
@@ -266,6 +269,8 @@ def _read_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         message = str(error).splitlines()[0]
         if "unicode" in str(error).lower():
             message = "not UTF-8 encoded (the contract requires UTF-8): " + message
+        elif "gzip" in str(error).lower():
+            message = "truncated or corrupt gzip file (deliver it again): " + message
         raise LoadError(f"{path}: cannot be read: {message}") from error
 
 
@@ -317,6 +322,7 @@ def _checked_query(spec: TableSpec) -> str:
                 when raw_line is null or trim(raw_line) = '' then 'empty_line'
                 when field_count <> {n}
                     then 'column_count: expected {n} fields, found ' || field_count
+                when contains(raw_line, '"') then 'stray_quote: fields are never quoted'
                 {checks}
                 {duplicate}
             end as reason
