@@ -16,7 +16,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
 # dagster-dbt reads target/manifest.json when the definitions are imported: prepare it here.

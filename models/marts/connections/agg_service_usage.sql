@@ -29,5 +29,6 @@ select
     service_label_fr,
     accesses,
     accounts,
-    rank() over (partition by school_year order by accesses desc) as service_rank
+    -- rank() is an int on Spark, a bigint on DuckDB
+    cast(rank() over (partition by school_year order by accesses desc) as bigint) as service_rank
 from usage

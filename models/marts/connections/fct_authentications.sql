@@ -1,13 +1,16 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='insert_overwrite' if target.type == 'spark' else 'delete+insert',
         unique_key='partition_month',
+        partition_by=['partition_month'] if target.type == 'spark' else none,
         on_schema_change='fail'
     )
 }}
 -- One row per authentication-log event. Incremental by month: a run re-reads whole months
 -- whose load is newer than what the table holds (a reloaded month replaces its rows).
+-- Spark's Parquet tables have no delete: there a month is a partition, and insert_overwrite
+-- replaces the partitions of the months the run re-reads, and only those.
 with
 
 events as (

@@ -1,5 +1,7 @@
 -- The report's financial figures recomputed from the budget lines and the data.
 -- The cost per pupil uses the pupils' accounts of the latest snapshot as denominator.
+-- Ratios are computed in double: a decimal divided by a decimal is a double on DuckDB but a
+-- decimal of 6 digits on Spark.
 with
 
 budget as (
@@ -66,15 +68,19 @@ consumed_activity as (
 years as (
     select
         contract.*,
-        {{ dbt.datediff('contract.contract_start', dbt.dateadd('day', 1, 'contract.contract_end'), 'month') }}
-        / 12.0 as contract_years,
+        cast(
+            {{ dbt.datediff('contract.contract_start', dbt.dateadd('day', 1, 'contract.contract_end'), 'month') }}
+            as {{ type_double() }}
+        ) / 12.0 as contract_years,
         consumption.consumed_eur,
         consumption.consumed_period_start,
         consumption.consumed_period_end,
-        {{ dbt.datediff(
-            'consumption.consumed_period_start', dbt.dateadd('day', 1, 'consumption.consumed_period_end'), 'month'
-        ) }}
-        / 12.0 as consumed_years,
+        cast(
+            {{ dbt.datediff(
+                'consumption.consumed_period_start', dbt.dateadd('day', 1, 'consumption.consumed_period_end'), 'month'
+            ) }}
+            as {{ type_double() }}
+        ) / 12.0 as consumed_years,
         cofinancing.eu_cofinancing_eur
     from contract
     cross join consumption
@@ -92,14 +98,14 @@ select
     'pupil accounts of the latest accounts snapshot (profile eleve)' as cost_per_pupil_denominator,
     years.total_cost_eur / years.contract_years / pupils.pupil_accounts as cost_per_pupil_per_year_eur,
     years.eu_cofinancing_eur,
-    years.eu_cofinancing_eur / years.total_cost_eur as eu_cofinancing_share,
+    cast(years.eu_cofinancing_eur as {{ type_double() }}) / years.total_cost_eur as eu_cofinancing_share,
     years.consumed_eur,
     years.consumed_period_start,
     years.consumed_period_end,
     years.consumed_years,
-    years.consumed_eur / years.total_cost_eur as consumption_rate,
+    cast(years.consumed_eur as {{ type_double() }}) / years.total_cost_eur as consumption_rate,
     consumed_activity.connections as consumed_period_connections,
-    years.consumed_eur / consumed_activity.connections as cost_per_connection_eur,
+    cast(years.consumed_eur as {{ type_double() }}) / consumed_activity.connections as cost_per_connection_eur,
     consumed_activity.average_active_accounts as consumed_period_average_active_accounts,
     years.consumed_eur / years.consumed_years / consumed_activity.average_active_accounts
         as cost_per_active_account_eur
