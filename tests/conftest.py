@@ -109,7 +109,8 @@ def build_warehouse(landing: Path, database: Path, calibrated: bool = True) -> N
     )
 
 
-def run_dbt(arguments: list[str], database: Path) -> subprocess.CompletedProcess:
+def dbt_invocation(arguments: list[str], database: Path) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of the real dbt on `database` (target prod)."""
     env = {
         **os.environ,
         "LEIA_BUILD_DATABASE": str(database),
@@ -118,13 +119,14 @@ def run_dbt(arguments: list[str], database: Path) -> subprocess.CompletedProcess
         "DO_NOT_TRACK": "1",
     }
     dbt = Path(sys.executable).parent / "dbt"
-    result = subprocess.run(
-        [str(dbt), *arguments, "--target", "prod", "--log-path", str(database.parent / "dbt_logs")],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
+    return [str(dbt), *arguments, "--target", "prod"], env
+
+
+def run_dbt(arguments: list[str], database: Path) -> subprocess.CompletedProcess:
+    command, env = dbt_invocation(
+        [*arguments, "--log-path", str(database.parent / "dbt_logs")], database
     )
+    result = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise AssertionError(f"dbt {' '.join(arguments)} failed:\n{result.stdout[-6000:]}")
     return result

@@ -11,10 +11,8 @@ from the suites under test.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -26,7 +24,7 @@ from orchestration.extracts.load import RAW_DDL
 from orchestration.quality import suites
 from orchestration.quality.report import failure_line, report_lines
 from orchestration.quality.suites import Failure, ValidationReport, validate_warehouse
-from tests.conftest import PROJECT_DIR
+from tests.conftest import PROJECT_DIR, dbt_invocation
 
 EXPECTATIONS_DIR = PROJECT_DIR / "expectations"
 VERSIONED_SUITES = EXPECTATIONS_DIR / "gx" / "expectations"
@@ -209,17 +207,14 @@ def test_cli_exits_zero_on_the_demo_warehouse(warehouse: Path, capsys) -> None:
 # --------------------------------------------------------------------------- broken warehouses
 def dbt(arguments: list[str], database: Path) -> subprocess.Popen:
     """dbt on `database` (target prod), its artifacts beside it rather than in the checkout."""
-    env = {
-        **os.environ,
-        "LEIA_BUILD_DATABASE": str(database),
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DO_NOT_TRACK": "1",
-    }
     folder = database.parent
+    command, env = dbt_invocation(
+        [*arguments, "--target-path", str(folder / "dbt_target")]
+        + ["--log-path", str(folder / "dbt_logs")],
+        database,
+    )
     return subprocess.Popen(
-        [str(Path(sys.executable).parent / "dbt"), *arguments, "--target", "prod"]
-        + ["--target-path", str(folder / "dbt_target"), "--log-path", str(folder / "dbt_logs")],
+        command,
         cwd=PROJECT_DIR,
         env=env,
         stdout=subprocess.PIPE,
