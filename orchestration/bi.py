@@ -9,7 +9,8 @@
 The site never reads the file a build is writing: it reads `LEIA_HOME/bi/leia_bi.duckdb`, a copy
 of the *published* warehouse (`LEIA_HOME/leia.duckdb`) made by `export_for_bi`. That copy holds no
 event-level data: `marts.fct_authentications` is not copied; the hour-of-day x weekday pattern
-is aggregated from it into `bi.connections_by_hour_weekday`.
+comes from the monthly aggregate `marts.agg_connections_hourly` into
+`bi.connections_by_hour_weekday`.
 
 `add_report` and `add_serve_reports` add the `leia report` and `leia serve-reports` subcommands
 (`orchestration.cli` lists them in COMMANDS); `python -m orchestration.bi report|serve-reports`
@@ -56,8 +57,9 @@ BI_SCHEMAS: tuple[tuple[str, str | None], ...] = (
     ("raw", "rejected_rows"),
     ("quality", None),
 )
-# Event-level or row-level data that never reaches the BI copy.
-EXCLUDED_TABLES = {("marts", "fct_authentications")}
+# Event-level or row-level data that never reaches the BI copy; the hourly aggregate of the
+# events reaches it summed over months, as bi.connections_by_hour_weekday.
+EXCLUDED_TABLES = {("marts", "fct_authentications"), ("marts", "agg_connections_hourly")}
 EXCLUDED_COLUMNS = {("raw", "rejected_rows"): {"redacted_line"}}
 VALIDATION_RESULTS = ("quality", "validation_results")
 # Columns that identify a validation run: when one is present, only the latest run is kept.
@@ -109,10 +111,10 @@ def export_for_bi(source_db: Path, target_db: Path) -> Path:
     It holds the marts (less the event-level `fct_authentications`), the reference data, the
     load log and the rejected rows (without their redacted text), `quality.*` when present, and
     two tables made for the site: `bi.connections_by_hour_weekday` (connections per school year,
-    weekday and hour, aggregated from the events) and `quality.validation_results` (a copy of the
-    warehouse's, latest run only, or one row saying there is none yet). The file is written in
-    DuckDB storage format BI_STORAGE_VERSION, beside the target, then moved into place: Evidence
-    never sees a half-written copy. `source_db` is opened read-only.
+    weekday and hour, from marts.agg_connections_hourly) and `quality.validation_results` (a
+    copy of the warehouse's, latest run only, or one row saying there is none yet). The file is
+    written in DuckDB storage format BI_STORAGE_VERSION, beside the target, then moved into
+    place: Evidence never sees a half-written copy. `source_db` is opened read-only.
     """
     import duckdb
 
@@ -198,22 +200,21 @@ def _write_validation_results(con, present: bool) -> None:
 
 
 def _write_hour_weekday(con) -> None:
-    """bi.connections_by_hour_weekday: the only thing the site gets from the event-level mart."""
-    has_events = con.execute(
+    """bi.connections_by_hour_weekday, from the monthly aggregate that outlives the events."""
+    has_aggregate = con.execute(
         "select count(*) from duckdb_tables() where database_name = 'src' "
-        "and schema_name = 'marts' and table_name = 'fct_authentications'"
+        "and schema_name = 'marts' and table_name = 'agg_connections_hourly'"
     ).fetchone()[0]
     source = (
-        "(SELECT school_year, isodow(event_date) AS iso_day_of_week, hour_of_day "
-        "FROM src.marts.fct_authentications WHERE is_connection)"
-        if has_events
+        "src.marts.agg_connections_hourly"
+        if has_aggregate
         else "(SELECT NULL::VARCHAR AS school_year, NULL::INTEGER AS iso_day_of_week, "
-        "NULL::INTEGER AS hour_of_day WHERE false)"
+        "NULL::INTEGER AS hour_of_day, NULL::BIGINT AS connections WHERE false)"
     )
     con.execute(
         "CREATE TABLE bi.bi.connections_by_hour_weekday AS "
         "SELECT school_year, iso_day_of_week::INTEGER AS iso_day_of_week, "
-        "hour_of_day::INTEGER AS hour_of_day, count(*) AS connections "
+        "hour_of_day::INTEGER AS hour_of_day, sum(connections)::BIGINT AS connections "
         f"FROM {source} GROUP BY ALL ORDER BY ALL"
     )
 

@@ -3,6 +3,8 @@
     leia generate [--out DIR] [--seed N] [--scale F] [--calibration PATH]
     leia run [--landing DIR] [--warehouse-dir DIR]
     leia validate [--database FILE] [--suite NAME] ...
+    leia rollback [--warehouse-dir DIR] [--to VERSION]
+    leia purge [--warehouse-dir DIR] [--before DATE] [--dry-run]
     leia report [--warehouse-dir DIR]
     leia serve-reports [--warehouse-dir DIR] [--port N]
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import logging
 import os
 import re
@@ -89,6 +92,11 @@ def add_run(subparsers: argparse._SubParsersAction) -> None:
         type=Path,
         help="LEIA_HOME: build file, published leia.duckdb, run history (default: warehouse)",
     )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="reload every month (default: only the months whose file changed since the last run)",
+    )
     parser.set_defaults(handler=run_run)
 
 
@@ -96,6 +104,7 @@ def add_run(subparsers: argparse._SubParsersAction) -> None:
 class RunOutcome:
     success: bool
     published: Path
+    kept_build: Path | None = None  # the failed run's build file, kept for inspection
     failures: list[tuple[str, str]] = field(default_factory=list)  # (step, reason)
     failed_checks: list[str] = field(default_factory=list)  # severity error
     warned_checks: list[str] = field(default_factory=list)
@@ -166,23 +175,67 @@ def _failure_reason(event) -> str:
     return "\n    ".join(line for line in lines if line)
 
 
-def run_warehouse(paths: Paths) -> RunOutcome:
-    """Materialise the whole graph in-process, in one run: every month, dbt build, publish."""
+def months_to_load(paths: Paths, full: bool) -> list[str]:
+    """Every month of the landing folder, or (incremental) those whose file is not what the
+    build file was loaded from: a new month, a month delivered again with other content.
+
+    A missing build file starts as a copy of the published one (what a purge left of old
+    months lives there only). Months purged by `leia purge` are never loaded again: the
+    retention period is over for their events.
+    """
+    from orchestration.extracts.load import available_months
+    from orchestration.pipeline import (
+        purged_months,
+        reset_build,
+        split_months,
+        stale_targets,
+        target_month,
+    )
+    from orchestration.resources import DuckDBWarehouse
+
+    build = DuckDBWarehouse.from_paths(paths).build_database
+    if not build.exists() and paths.warehouse.exists():
+        say(f"no build file: starting from the published warehouse ({paths.warehouse})")
+        reset_build(build, paths.warehouse)
+    if full:
+        candidates = available_months(paths.landing)
+    else:
+        candidates = [m for t in stale_targets(paths.landing, build) if (m := target_month(t))]
+    purged = set(purged_months(build))
+    if skipped := sorted(purged.intersection(candidates)):
+        say(f"not loaded, purged (retention period over): auth_events of {', '.join(skipped)}")
+    months, out_of_scope = split_months(m for m in candidates if m not in purged)
+    if out_of_scope:
+        say(f"not loaded, before the first partition: auth_events of {', '.join(out_of_scope)}")
+    return months
+
+
+def run_warehouse(paths: Paths, full: bool = False) -> RunOutcome:
+    """Materialise the whole graph in-process, in one run: the months to load (all of them with
+    `full`), the snapshots, dbt build (incremental by month), the checks and publish."""
     from dagster import AssetCheckSeverity
 
     from orchestration.definitions import build_definitions
-    from orchestration.extracts.load import available_months
-    from orchestration.pipeline import dagster_instance, split_months
+    from orchestration.pipeline import dagster_instance, keep_failed_build
+    from orchestration.resources import DuckDBWarehouse
     from orchestration.schedules import WAREHOUSE_JOB, warehouse_run
 
-    months, out_of_scope = split_months(available_months(paths.landing))
-    if out_of_scope:
-        say(f"not loaded, before the first partition: auth_events of {', '.join(out_of_scope)}")
+    months = months_to_load(paths, full)
     request = warehouse_run(months, tags={"leia/trigger": "leia run"})
     defs = build_definitions(paths, loggers={"progress": progress_logger_definition()})
     job = defs.resolve_job_def(WAREHOUSE_JOB.name)
+    if not months:
+        loading = "no new or changed month of auth_events"
+    elif len(months) == 1:
+        loading = f"auth_events of 1 month ({months[0]})"
+    else:
+        # one run loads a range of partitions: the unchanged months inside it are loaded again
+        first, last = (int(m[:4]) * 12 + int(m[5:]) for m in (months[0], months[-1]))
+        span = last - first + 1
+        loading = f"auth_events of {span} months ({months[0]} to {months[-1]}"
+        loading += ")" if span == len(months) else f", {len(months)} of them new or changed)"
     say(
-        f"running {job.name}: {len(months)} months of auth_events, snapshots, dbt build, publish"
+        f"running {job.name}: {loading}, snapshots, dbt build, checks, publish"
         f" (landing {paths.landing}, home {paths.home})"
     )
     # dagster-dbt echoes dbt's log on stdout: it is progress, and stdout is for the summary
@@ -196,10 +249,13 @@ def run_warehouse(paths: Paths) -> RunOutcome:
         )
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
     errors = [e for e in failed if e.severity == AssetCheckSeverity.ERROR]
+    # a blocking check only blocks with severity error (Dagster's rule too)
+    success = result.success and not any(e.blocking for e in errors)
+    build = DuckDBWarehouse.from_paths(paths).build_database
     return RunOutcome(
-        # a blocking check only blocks with severity error (Dagster's rule too)
-        success=result.success and not any(e.blocking for e in errors),
+        success=success,
         published=paths.warehouse,
+        kept_build=None if success else keep_failed_build(build, paths.home, result.run_id),
         failures=[(e.step_key, _failure_reason(e)) for e in result.get_step_failure_events()],
         failed_checks=[_check_label(e) for e in errors],
         warned_checks=[_check_label(e) for e in failed if e not in errors],
@@ -278,7 +334,7 @@ def run_run(args: argparse.Namespace) -> int:
         )
         generate_extracts(paths.landing, DEMO_SEED, DEMO_SCALE, None)
     try:
-        outcome = run_warehouse(paths)
+        outcome = run_warehouse(paths, full=args.full)
     except FileNotFoundError as error:  # the dbt manifest: `make setup` was not run
         print(f"leia run: error: {error}", file=sys.stderr)
         return 2
@@ -293,6 +349,11 @@ def run_run(args: argparse.Namespace) -> int:
             f"leia run: FAILED; the published warehouse was not changed ({outcome.published})",
             file=sys.stderr,
         )
+        if outcome.kept_build:
+            print(
+                f"leia run: the failed build is kept for inspection: {outcome.kept_build}",
+                file=sys.stderr,
+            )
         return 1
     print("\n".join(summary_lines(outcome.published)))
     return 0
@@ -307,6 +368,97 @@ def add_validate(subparsers: argparse._SubParsersAction) -> None:
     )
     add_validate_arguments(parser)
     parser.set_defaults(handler=run_validate)
+
+
+# ----------------------------------------------------------------------------------- rollback
+def add_rollback(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "rollback", help="publish again the previous kept version of the warehouse"
+    )
+    parser.add_argument("--warehouse-dir", type=Path, help="LEIA_HOME (default: warehouse)")
+    parser.add_argument(
+        "--to", help="a kept version's file name (default: the one before the published one)"
+    )
+    parser.add_argument("--list", action="store_true", help="list the kept versions and exit")
+    parser.set_defaults(handler=run_rollback)
+
+
+def run_rollback(args: argparse.Namespace) -> int:
+    from orchestration.pipeline import (
+        VERSIONS_DIR,
+        BuildInUseError,
+        published_versions,
+        rollback,
+    )
+    from orchestration.resources import DuckDBWarehouse
+
+    paths = Paths.from_env(None, args.warehouse_dir)
+    published = paths.warehouse
+    if args.list:
+        for version in published_versions(published):
+            current = published.exists() and version.samefile(published)
+            print(f"{version.name}{'  (published)' if current else ''}")
+        return 0
+    target = paths.home / VERSIONS_DIR / args.to if args.to else None
+    try:
+        done = rollback(published, DuckDBWarehouse.from_paths(paths).build_database, target)
+    except (FileNotFoundError, BuildInUseError) as error:
+        print(f"leia rollback: error: {error}", file=sys.stderr)
+        return 1
+    print(f"published again: {done.restored.name} ({published}); the next run starts from it")
+    if done.discarded:
+        print(f"discarded the versions rolled back: {', '.join(v.name for v in done.discarded)}")
+    return 0
+
+
+# -------------------------------------------------------------------------------------- purge
+def add_purge(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "purge",
+        help="delete authentication events older than the retention period; aggregates stay",
+    )
+    parser.add_argument("--warehouse-dir", type=Path, help="LEIA_HOME (default: warehouse)")
+    parser.add_argument(
+        "--before",
+        type=lambda text: dt.date.fromisoformat(text),
+        help="purge the whole months before this date, YYYY-MM-DD (default: the retention "
+        "policy, LEIA_RETENTION_MONTHS months after the end of the school year, 12 by default)",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="say what would go, change nothing")
+    parser.set_defaults(handler=run_purge)
+
+
+def run_purge(args: argparse.Namespace) -> int:
+    from orchestration.pipeline import BuildInUseError
+    from orchestration.resources import DuckDBWarehouse
+    from orchestration.retention import PurgeError, default_cutoff, purge_published
+
+    paths = Paths.from_env(None, args.warehouse_dir)
+    build = DuckDBWarehouse.from_paths(paths).build_database
+    try:
+        cutoff = args.before or default_cutoff(dt.date.today())
+        outcome = purge_published(paths.home, paths.warehouse, build, cutoff, dry_run=args.dry_run)
+    except (PurgeError, BuildInUseError) as error:
+        print(f"leia purge: error: {error}", file=sys.stderr)
+        return 1
+    plan = outcome.plan
+    if plan.months:
+        rows = ", ".join(f"{table} {count:,}" for table, count in plan.rows.items())
+        months = f"{plan.months[0]} to {plan.months[-1]} ({len(plan.months)} months)"
+        if args.dry_run:
+            say(f"would purge the events of {months}: {rows}")
+            return 0
+        say(f"purged the events of {months}: {rows}; published {paths.warehouse}")
+    else:
+        say(f"nothing to purge: no whole month of events before {cutoff} in {paths.warehouse}")
+    if outcome.removed_copies:
+        say(
+            f"removed {len(outcome.removed_copies)} kept versions or failed builds that held "
+            "those events"
+        )
+    for holder in outcome.other_holders:
+        say(f"warning: {holder} still holds events before {cutoff}: rebuild or delete it")
+    return 0
 
 
 # --------------------------------------------------------------------------------------- main
@@ -326,6 +478,8 @@ COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     add_generate,
     add_run,
     add_validate,
+    add_rollback,
+    add_purge,
     add_report,
     add_serve_reports,
 )

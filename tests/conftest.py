@@ -8,7 +8,9 @@ say, so they read the seeds themselves.
 from __future__ import annotations
 
 import csv
+import gzip
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +20,7 @@ import duckdb
 import pytest
 import yaml
 
+from orchestration import bi
 from orchestration.extracts import contract, load
 from orchestration.extracts.pseudonymise import pseudonymiser_for
 from orchestration.synthetic.generate import generate
@@ -99,8 +102,7 @@ def build_warehouse(landing: Path, database: Path, calibrated: bool = True) -> N
     """Load every extract of `landing` into `database` and run `dbt build --target prod` on it."""
     pseudonymiser = pseudonymiser_for(landing)
     with duckdb.connect(str(database)) as con:
-        for month in load.available_months(landing):
-            load.load_month(con, landing, month, pseudonymiser)
+        load.load_months(con, landing, load.available_months(landing), pseudonymiser)
         load.load_snapshot(con, landing, contract.ACCOUNTS, pseudonymiser)
         load.load_snapshot(con, landing, contract.PEDAGOGICAL_SEQUENCES, pseudonymiser)
     # data that is not the report's cannot reproduce it: the Bilan audit warns instead of failing
@@ -150,3 +152,41 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path
 def small_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(landing, database) of small extracts (scale 0.02), loaded and built."""
     return _generated_and_built(tmp_path_factory, "small", 0.02)
+
+
+# --------------------------------------------------------------------- extract files, by hand
+def month_path(landing: Path, month: str, suffix: str = ".csv.gz") -> Path:
+    return landing / "auth_events" / f"auth_events_{month}{suffix}"
+
+
+def read_lines(path: Path) -> list[str]:
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return handle.read().splitlines()
+
+
+def write_lines(path: Path, lines: list[str], encoding: str = "utf-8") -> None:
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode(encoding)))
+
+
+# ------------------------------------------------------------------------------- the BI site
+APT_LINE = "apt-get install -y chromium fonts-dejavu-core; Node 20 + npm: the machine image"
+
+
+@pytest.fixture(scope="session")
+def built_site(demo_warehouse, tmp_path_factory) -> tuple[Path, Path]:
+    """(LEIA_HOME, published warehouse) with the site built from a copy of the demo warehouse.
+
+    Built once per session (a few minutes): test_reports opens its pages, test_privacy scans it.
+    """
+    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
+    if shutil.which("chromium") is None and shutil.which("chromium-browser") is None:
+        missing.append("chromium")
+    if missing:
+        pytest.fail(f"{', '.join(missing)} missing: the BI test needs them ({APT_LINE})")
+    _, database = demo_warehouse
+    home = tmp_path_factory.mktemp("leia_home")
+    published = home / "leia.duckdb"
+    shutil.copyfile(database, published)  # the fixture's file stays untouched
+    site = bi.build_site(published, home)
+    assert site == home / "site"
+    return home, published

@@ -29,7 +29,9 @@ import pytest
 from orchestration.extracts import load
 from orchestration.extracts.load import LoadError
 from orchestration.extracts.pseudonymise import Pseudonymiser, pseudonymiser_for
+from orchestration.quality.suites import validate_warehouse
 from orchestration.synthetic.generate import generate
+from tests.conftest import month_path, read_lines, write_lines
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DOC = PROJECT_DIR / "docs" / "reliability.md"
@@ -97,19 +99,6 @@ def fault_matrix():
 
 
 # ------------------------------------------------------------------------------------ helpers
-def month_path(landing: Path, month: str, suffix: str = ".csv.gz") -> Path:
-    return landing / "auth_events" / f"auth_events_{month}{suffix}"
-
-
-def read_lines(path: Path) -> list[str]:
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return handle.read().splitlines()
-
-
-def write_lines(path: Path, lines: list[str], encoding: str = "utf-8") -> None:
-    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode(encoding)))
-
-
 def partition_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return dict(
         con.execute(
@@ -432,7 +421,7 @@ def test_8b_empty_gzip_stream(warehouse: Warehouse) -> None:
     refused(warehouse, "8b", path.name, "line 1: the file is empty")
 
 
-def test_8c_header_only(warehouse: Warehouse) -> None:
+def test_8c_header_only(warehouse: Warehouse, tmp_path: Path) -> None:
     path = month_path(warehouse.landing, MONTH)
     write_lines(path, read_lines(path)[:1])
     result = warehouse.load()
@@ -442,10 +431,20 @@ def test_8c_header_only(warehouse: Warehouse) -> None:
         "select rows_loaded, rows_rejected from raw.load_log where partition_key = ?", [MONTH]
     ).fetchall() == [(0, 0)]
     warehouse.assert_others_untouched()
+    # loaded as delivered, but the blocking raw suite stops the publication
+    warehouse.con.execute("checkpoint")
+    copy = tmp_path / "validated.duckdb"
+    shutil.copyfile(tmp_path / "warehouse.duckdb", copy)
+    report = validate_warehouse(copy, suites=["raw"])
+    failed = {failure.expectation: failure for failure in report.failures}
+    # this warehouse holds the logs only: the snapshots' absence is the one other failure
+    assert set(failed) == {"every_month_has_events", "every_extract_loaded"}, failed
+    assert MONTH in failed["every_month_has_events"].observed
     record(
         "8c",
         f"loaded: 0 rows, 0 rejected; the month is replaced by an empty one "
-        f"({warehouse.counts[MONTH]} rows before; the file is the month, by contract)",
+        f"({warehouse.counts[MONTH]} rows before; the file is the month, by contract); the "
+        "blocking raw suite fails (every_month_has_events): nothing is published",
         0,
     )
 

@@ -176,6 +176,23 @@ def test_daily_connections_add_up_with_distinct_accounts(extracts, marts) -> Non
     assert observed[1] <= expected[0]
 
 
+def test_connections_by_weekday_and_hour_add_up_to_the_extracts(extracts, marts) -> None:
+    expected = as_dict(
+        extracts.execute(
+            """select isodow(event_date) * 100 + cast(substr(event_time, 12, 2) as integer),
+                      count(*)
+               from connections group by 1"""
+        ).fetchall()
+    )
+    observed = as_dict(
+        marts.execute(
+            "select iso_day_of_week * 100 + hour_of_day, sum(connections) "
+            "from marts.agg_connections_hourly group by 1"
+        ).fetchall()
+    )
+    assert observed == expected
+
+
 def test_most_used_tool_per_year(extracts, marts) -> None:
     expected = as_dict(
         extracts.execute(

@@ -13,6 +13,7 @@ import gzip
 import io
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from orchestration.schedules import UNPARTITIONED_KEYS, WAREHOUSE_JOB, daily_ref
 from orchestration.sensors import INGEST_JOB, landing_sensor
 from orchestration.settings import PROJECT_DIR, Paths
 from orchestration.synthetic.generate import generate
+from tests.conftest import month_path, read_lines, write_lines
 
 SEED = 11
 SCALE = 0.01
@@ -55,20 +57,6 @@ EXPECTED_REJECTIONS = {
 
 
 # ------------------------------------------------------------------------------------ helpers
-def month_file(landing: Path, month: str) -> Path:
-    return landing / "auth_events" / f"auth_events_{month}.csv.gz"
-
-
-def read_lines(path: Path) -> list[str]:
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return handle.read().splitlines()
-
-
-def write_lines(path: Path, lines: list[str]) -> None:
-    with gzip.open(path, "wt", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
-
-
 def data_lines(path: Path) -> int:
     return len(read_lines(path)) - 1
 
@@ -142,7 +130,7 @@ def built(generated: Path, tmp_path_factory: pytest.TempPathFactory) -> Built:
     """`leia run` once, on the generated extracts with 4 broken lines added to one month."""
     root = tmp_path_factory.mktemp("built")
     landing = copy_landing(generated, root / "landing")
-    path = month_file(landing, BROKEN_MONTH)
+    path = month_path(landing, BROKEN_MONTH)
     lines = read_lines(path)
     write_lines(path, lines + broken_lines(lines[1]))
     paths = Paths(landing=landing, home=root / "home")
@@ -224,7 +212,7 @@ def test_landing_sensor_requests_new_and_changed_files(generated: Path, tmp_path
     landing = tmp_path / "landing"
     (landing / "auth_events").mkdir(parents=True)
     for month in ("2016-03", "2016-04"):
-        shutil.copy(month_file(generated, month), month_file(landing, month))
+        shutil.copy(month_path(generated, month), month_path(landing, month))
     shutil.copytree(generated / "accounts", landing / "accounts")
     age_landing(landing)
     warehouse = DuckDBWarehouse(landing_dir=str(landing), home_dir=str(tmp_path / "home"))
@@ -239,19 +227,19 @@ def test_landing_sensor_requests_new_and_changed_files(generated: Path, tmp_path
     months = {r.partition_key: r for r in requests if r.partition_key}
     assert set(months) == {"2016-03-01", "2016-04-01"}
     assert all(r.asset_selection == [AUTH_EVENTS] for r in months.values())
-    assert file_sha256(month_file(landing, "2016-03"))[:16] in months["2016-03-01"].run_key
+    assert file_sha256(month_path(landing, "2016-03"))[:16] in months["2016-03-01"].run_key
     (snapshots,) = [r for r in requests if not r.partition_key]
     assert snapshots.asset_selection == [AssetKey(["raw", "accounts"])]
 
     # unchanged, or only touched: nothing to do
     requests, cursor = evaluate(cursor)
     assert requests == []
-    age(month_file(landing, "2016-03"), 1800)
+    age(month_path(landing, "2016-03"), 1800)
     requests, cursor = evaluate(cursor)
     assert requests == []
 
     # changed content: requested again, under a new run key
-    path = month_file(landing, "2016-04")
+    path = month_path(landing, "2016-04")
     write_lines(path, read_lines(path)[:-1])
     age(path, 600)
     requests, cursor = evaluate(cursor)
@@ -259,16 +247,16 @@ def test_landing_sensor_requests_new_and_changed_files(generated: Path, tmp_path
     assert requests[0].run_key != months["2016-04-01"].run_key
 
     # a file still being written waits for a later tick
-    shutil.copy(month_file(generated, "2016-05"), month_file(landing, "2016-05"))
+    shutil.copy(month_path(generated, "2016-05"), month_path(landing, "2016-05"))
     requests, cursor = evaluate(cursor)
     assert requests == []
-    age(month_file(landing, "2016-05"), 600)
+    age(month_path(landing, "2016-05"), 600)
     requests, cursor = evaluate(cursor)
     assert [r.partition_key for r in requests] == ["2016-05-01"]
 
     # a month before the first partition is not requested
-    shutil.copy(month_file(generated, "2016-05"), month_file(landing, "2014-05"))
-    age(month_file(landing, "2014-05"), 600)
+    shutil.copy(month_path(generated, "2016-05"), month_path(landing, "2014-05"))
+    age(month_path(landing, "2014-05"), 600)
     requests, cursor = evaluate(cursor)
     assert requests == []
 
@@ -284,7 +272,7 @@ def test_daily_refresh_requests_every_month_before_the_first_publication(
     landing = tmp_path / "landing"
     (landing / "auth_events").mkdir(parents=True)
     for month in ("2016-03", "2016-04", "2016-05"):
-        shutil.copy(month_file(generated, month), month_file(landing, month))
+        shutil.copy(month_path(generated, month), month_path(landing, month))
     warehouse = DuckDBWarehouse(landing_dir=str(landing), home_dir=str(tmp_path / "home"))
 
     request = evaluate_schedule(warehouse)
@@ -304,8 +292,8 @@ def test_a_file_that_cannot_be_loaded_fails_the_step_with_the_loader_message(
     landing = tmp_path / "landing"
     (landing / "auth_events").mkdir(parents=True)
     shutil.copy(generated / SYNTHETIC_MARKER, landing / SYNTHETIC_MARKER)
-    path = month_file(landing, "2016-03")
-    lines = read_lines(month_file(generated, "2016-03"))
+    path = month_path(landing, "2016-03")
+    lines = read_lines(month_path(generated, "2016-03"))
     write_lines(path, ["when,who,where", *lines[1:]])
     paths = Paths(landing=landing, home=tmp_path / "home")
     job = build_definitions(paths).resolve_job_def(INGEST_JOB.name)
@@ -382,7 +370,7 @@ def test_bad_rows_are_quarantined_and_counted_in_the_asset_metadata(built: Built
             limit=1,
         ).records
     metadata = {k: v.value for k, v in record.asset_materialization.metadata.items()}
-    path = month_file(built.paths.landing, BROKEN_MONTH)
+    path = month_path(built.paths.landing, BROKEN_MONTH)
     assert metadata["rows_rejected"] == len(EXPECTED_REJECTIONS)
     assert metadata["rejected_by_reason"] == EXPECTED_REJECTIONS
     assert metadata["rows_loaded"] == data_lines(path) - len(EXPECTED_REJECTIONS)
@@ -452,7 +440,7 @@ def test_daily_refresh_requests_only_what_changed_since_the_publication(
     assert set(request.asset_selection) == set(UNPARTITIONED_KEYS)
     assert RANGE_START_TAG not in request.tags
 
-    path = month_file(landing, "2017-01")
+    path = month_path(landing, "2017-01")
     write_lines(path, read_lines(path)[:-1])
     request = evaluate_schedule(changed)
     assert request.asset_selection is None
@@ -483,7 +471,7 @@ def test_a_failing_blocking_suite_stops_the_publication(built: Built, tmp_path: 
     before = file_sha256(published)
 
     landing = copy_landing(built.paths.landing, tmp_path / "landing")
-    path = month_file(landing, "2016-05")
+    path = month_path(landing, "2016-05")
     lines = read_lines(path)
     # 5 % of the month's lines name an unknown school: far above the 1 % the raw suite allows
     spoiled = len(lines) // 20
@@ -497,3 +485,14 @@ def test_a_failing_blocking_suite_stops_the_publication(built: Built, tmp_path: 
     assert "gx_raw" in errors.getvalue()
     assert "the published warehouse was not changed" in errors.getvalue()
     assert file_sha256(published) == before
+    # the failed build is kept where the message says, with what failed in it
+    (kept,) = re.findall(r"the failed build is kept for inspection: (\S+)", errors.getvalue())
+    with duckdb.connect(kept, read_only=True) as con:
+        assert (
+            con.execute(
+                "select count(*) from raw.rejected_rows where partition_key = '2016-05'"
+            ).fetchone()[0]
+            == spoiled
+        )
+    # only the changed month was loaded again: the run is incremental
+    assert "auth_events of 1 month (2016-05)" in errors.getvalue()

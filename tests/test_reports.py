@@ -111,6 +111,12 @@ def tiny_warehouse(tmp_path: Path) -> Path:
             "date '2016-10-03' + (i % 7)::integer as event_date, (i % 24)::integer as hour_of_day, "
             "'k' || (i % 11) as account_key, i % 3 <> 0 as is_connection from range(100) t(i)"
         )
+        con.execute(
+            "create table marts.agg_connections_hourly as select '2016-10' as partition_month, "
+            "school_year, isodow(event_date) as iso_day_of_week, hour_of_day, "
+            "count(*) as connections from marts.fct_authentications where is_connection "
+            "group by all"
+        )
         con.execute("create table marts.dim_schools as select '6200001G' as uai, 'Lycée' as name")
         con.execute(
             "create table raw.rejected_rows as select 'accounts' as extract, 'bad uai' as reason, "
@@ -206,23 +212,6 @@ def test_query_errors_are_found_in_a_build_log_with_their_page():
 
 
 # ------------------------------------------------------------------------------- the site
-@pytest.fixture(scope="module")
-def built_site(demo_warehouse, tmp_path_factory) -> tuple[Path, Path]:
-    """(LEIA_HOME, published warehouse) with the site built from a copy of the demo warehouse."""
-    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
-    if shutil.which("chromium") is None and shutil.which("chromium-browser") is None:
-        missing.append("chromium")
-    if missing:
-        pytest.fail(f"{', '.join(missing)} missing: the BI test needs them ({APT_LINE})")
-    _, database = demo_warehouse
-    home = tmp_path_factory.mktemp("leia_home")
-    published = home / "leia.duckdb"
-    shutil.copyfile(database, published)  # the fixture's file stays untouched
-    site = bi.build_site(published, home)
-    assert site == home / "site"
-    return home, published
-
-
 @pytest.fixture(scope="module")
 def served_site(built_site):
     home, _ = built_site

@@ -255,7 +255,9 @@ def broken(
     # a copy of the month's rows under a second load, would leave behind
     with duckdb.connect(str(copies["month_loaded_twice"])) as con:
         con.execute(
-            "insert into raw.auth_events select * replace (now()::timestamp as loaded_at) "
+            # loaded_at is naive UTC, as the loader writes it
+            "insert into raw.auth_events select * replace "
+            "((now() at time zone 'UTC')::timestamp as loaded_at) "
             "from raw.auth_events where partition_month = ?",
             [DOUBLED_MONTH],
         )
@@ -273,7 +275,11 @@ def broken(
     # the suites see when bad data reaches the marts anyway
     runs = [
         dbt(
-            ["run", "--select", "fct_authentications agg_connections_monthly"]
+            [
+                "run",
+                "--select",
+                "fct_authentications int_account_activity_monthly agg_connections_monthly",
+            ]
             + ["agg_connections_school_year"],
             copies["month_loaded_twice"],
         ),
@@ -325,7 +331,7 @@ def test_a_month_loaded_twice_fails_its_school_year(
     (example,) = json.loads(raw["partition_rows_match_load_log"].observed.split("e.g. ")[1])
     assert example == {
         "partition_key": DOUBLED_MONTH,
-        "rows_loaded": month_rows,
+        "rows_kept": month_rows,
         "rows_in_table": 2 * month_rows,
     }
 

@@ -4,8 +4,15 @@
 -- part counts by halves (2017-2018: September to 15 January = 4.5 months).
 with
 
+-- from the monthly aggregate, which outlives the events (`leia purge`)
+activity as (
+    select * from {{ ref('int_account_activity_monthly') }}
+),
+
 event_days as (
-    select distinct event_date from {{ ref('stg_raw__auth_events') }}
+    select first_event_date as event_date from activity
+    union
+    select last_event_date as event_date from activity
 ),
 
 years as (

@@ -29,7 +29,7 @@ from orchestration.extracts.load import (
     LoadResult,
     available_months,
     ensure_raw_schema,
-    load_month,
+    load_months,
     load_snapshot,
 )
 from orchestration.extracts.pseudonymise import PseudonymisationError
@@ -97,12 +97,16 @@ def auth_events(context: AssetExecutionContext, warehouse: DuckDBWarehouse) -> N
             ),
             allow_retries=False,
         )
+    keys = {month: key for key, month in months.items()}
+
+    def loaded(result: LoadResult) -> None:
+        context.add_asset_metadata(load_metadata(result), partition_key=keys[result.partition_key])
+        _log_result(context, result)
+
     with _load_errors_fail_the_step(), warehouse.connect() as con:
-        pseudonymiser = warehouse.pseudonymiser()
-        for key, month in months.items():
-            result = load_month(con, warehouse.landing, month, pseudonymiser)
-            context.add_asset_metadata(load_metadata(result), partition_key=key)
-            _log_result(context, result)
+        load_months(
+            con, warehouse.landing, months.values(), warehouse.pseudonymiser(), on_loaded=loaded
+        )
 
 
 def snapshot_asset(extract: Extract) -> AssetsDefinition:

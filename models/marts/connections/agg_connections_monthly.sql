@@ -1,15 +1,15 @@
 with
 
-connections as (
-    select * from {{ ref('fct_authentications') }}
-    where is_connection
+connected_accounts as (
+    select * from {{ ref('int_account_activity_monthly') }}
+    where connections > 0
 )
 
 select
     month_start,
     school_year,
     profile_code,
-    count(*) as connections,
+    cast(sum(connections) as bigint) as connections,
     count(distinct account_key) as accounts
-from connections
+from connected_accounts
 group by month_start, school_year, profile_code

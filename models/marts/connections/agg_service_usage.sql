@@ -2,8 +2,7 @@
 with
 
 accesses as (
-    select * from {{ ref('fct_authentications') }}
-    where event_type = 'service_access' and is_success
+    select * from {{ ref('int_service_access_monthly') }}
 ),
 
 services as (
@@ -15,7 +14,7 @@ usage as (
         accesses.school_year,
         services.tool_code as service,
         services.tool_label_fr as service_label_fr,
-        count(*) as accesses,
+        cast(sum(accesses.accesses) as bigint) as accesses,
         count(distinct accesses.account_key) as accounts
     from accesses
     inner join services

@@ -1,31 +1,10 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='insert_overwrite' if target.type == 'spark' else 'delete+insert',
-        unique_key='partition_month',
-        partition_by=['partition_month'] if target.type == 'spark' else none,
-        on_schema_change='fail'
-    )
-}}
+{{ config(**monthly_partitions()) }}
 -- One row per authentication-log event. Incremental by month: a run re-reads whole months
 -- whose load is newer than what the table holds (a reloaded month replaces its rows).
--- Spark's Parquet tables have no delete: there a month is a partition, and insert_overwrite
--- replaces the partitions of the months the run re-reads, and only those.
 with
 
 events as (
-    select * from {{ ref('stg_raw__auth_events') }}
-    {% if is_incremental() %}
-        where partition_month in (
-            select loaded.partition_month
-            from {{ ref('stg_raw__auth_events') }} as loaded
-            group by loaded.partition_month
-            having max(loaded.loaded_at) > (
-                select coalesce(max(existing.loaded_at), cast('1970-01-01' as timestamp))
-                from {{ this }} as existing
-            )
-        )
-    {% endif %}
+    {{ rows_of_months_to_rebuild(ref('stg_raw__auth_events')) }}
 ),
 
 profile_codes as (

@@ -1,9 +1,10 @@
--- Connections (successful logins) per day, school and profile.
+{{ config(**monthly_partitions(full_refresh=false)) }}
+-- Connections (successful logins) per day, school and profile. Kept by month, and kept when the
+-- month's events are purged (see int_account_activity_monthly).
 with
 
 connections as (
-    select * from {{ ref('fct_authentications') }}
-    where is_connection
+    {{ rows_of_months_to_rebuild(ref('fct_authentications'), "is_connection") }}
 )
 
 select
@@ -12,6 +13,8 @@ select
     uai,
     profile_code,
     count(*) as connections,
-    count(distinct account_key) as accounts
+    count(distinct account_key) as accounts,
+    partition_month,
+    max(loaded_at) as loaded_at
 from connections
-group by event_date, school_year, uai, profile_code
+group by event_date, school_year, uai, profile_code, partition_month

@@ -1,6 +1,6 @@
--- Connections per school year, weekday and hour of day. Aggregated from the event-level
--- marts.fct_authentications by orchestration/bi.py:export_for_bi into bi.connections_by_hour_weekday:
--- the BI copy holds no event-level data. Counts of connections, not of accounts.
+-- Connections per school year, weekday and hour of day. Summed from marts.agg_connections_hourly
+-- by orchestration/bi.py:export_for_bi into bi.connections_by_hour_weekday: the BI copy holds no
+-- event-level data. Counts of connections, not of accounts.
 select
     school_year,
     replace(school_year, '-', '/') as school_year_label,
