@@ -11,7 +11,7 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_HOME ?= $(CURDIR)/warehouse/dagster_home
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: setup run test lint dev dev-stop clean reports serve-reports
+.PHONY: setup run test lint bench dev dev-stop clean reports serve-reports
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,13 +30,17 @@ run: setup
 	$(BIN)/leia run
 
 lint: setup
-	$(BIN)/ruff check orchestration tests
-	$(BIN)/ruff format --check orchestration tests
+	$(BIN)/ruff check orchestration tests bench
+	$(BIN)/ruff format --check orchestration tests bench
 	mkdir -p warehouse/build  # the dbt templater opens the prod target
 	$(BIN)/sqlfluff lint models tests/dbt
 
 test: setup lint
 	$(BIN)/pytest
+
+# performance benchmark (bench/README.md): scales 1, 10 and 30, long; not part of `make test`
+bench: setup
+	$(BIN)/python -m bench.run
 
 # dagster.yaml: one run at a time (DuckDB takes one writer), no telemetry
 dev: setup

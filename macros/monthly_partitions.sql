@@ -25,14 +25,31 @@
     where
         {{ condition if condition else 'true' }}
         {%- if is_incremental() %}
-        and partition_month in (
-            select loaded.partition_month
-            from {{ relation }} as loaded
-            group by loaded.partition_month
-            having max(loaded.loaded_at) > (
-                select coalesce(max(existing.loaded_at), cast('1970-01-01' as timestamp))
-                from {{ this }} as existing
-            )
-        )
+        and partition_month in ({{ months_to_rebuild(relation) }})
         {%- endif %}
+{%- endmacro %}
+
+{#- The months of `relation` loaded after the newest row of the model being built, as a list of
+    literals ('null' when there is none). Looked up before the model runs: with constants,
+    DuckDB skips the other months' row groups, where a subquery made it hash every event. -#}
+{% macro months_to_rebuild(relation) -%}
+    {%- if not execute -%}
+        {{ return('null') }}
+    {%- endif -%}
+    {%- set query -%}
+        select loaded.partition_month
+        from {{ relation }} as loaded
+        group by loaded.partition_month
+        having max(loaded.loaded_at) > (
+            select coalesce(max(existing.loaded_at), cast('1970-01-01' as timestamp))
+            from {{ this }} as existing
+        )
+        order by loaded.partition_month
+    {%- endset -%}
+    {%- set months = run_query(query).columns[0].values() -%}
+    {%- if months | length == 0 -%}
+        {{ return('null') }}
+    {%- endif -%}
+    {#- 'YYYY-MM' values, written by the loader: nothing to escape -#}
+    {{ return("'" ~ (months | join("', '")) ~ "'") }}
 {%- endmacro %}

@@ -18,7 +18,12 @@ from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource, DbtProject
 
 from orchestration.extracts.pseudonymise import Pseudonymiser, pseudonymiser_for
-from orchestration.settings import PROJECT_DIR, Paths
+from orchestration.settings import (
+    MEMORY_LIMIT_VARIABLE,
+    PROJECT_DIR,
+    Paths,
+    duckdb_memory_limit,
+)
 
 BUILD_DATABASE = Path("build") / "leia.duckdb"  # relative to LEIA_HOME, as in profiles.yml
 DBT_TARGET = "prod"
@@ -67,7 +72,9 @@ class DuckDBWarehouse(ConfigurableResource):
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short-lived read-write connection to the build file."""
         self.build_database.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.build_database))
+        con = duckdb.connect(
+            str(self.build_database), config={"memory_limit": duckdb_memory_limit()}
+        )
         try:
             yield con
         finally:
@@ -84,7 +91,11 @@ class DuckDBWarehouse(ConfigurableResource):
         the call and restore them, so in-process runs for several warehouses (tests) don't mix.
         """
         self.build_database.parent.mkdir(parents=True, exist_ok=True)  # DuckDB makes no folder
-        values = {"LEIA_HOME": str(self.home), "LEIA_BUILD_DATABASE": str(self.build_database)}
+        values = {
+            "LEIA_HOME": str(self.home),
+            "LEIA_BUILD_DATABASE": str(self.build_database),
+            MEMORY_LIMIT_VARIABLE: duckdb_memory_limit(),
+        }
         saved = {name: os.environ.get(name) for name in values}
         os.environ.update(values)
         try:

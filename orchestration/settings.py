@@ -26,6 +26,16 @@ for _name, _value in TELEMETRY_OFF.items():
     os.environ.setdefault(_name, _value)
 
 
+# DuckDB's memory limit for the loader and for dbt, each a process: without one, DuckDB takes up
+# to 80 % of the machine's memory in each, and a large month's checks are held in memory.
+MEMORY_LIMIT_VARIABLE = "LEIA_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "2GB"
+
+
+def duckdb_memory_limit() -> str:
+    return os.environ.get(MEMORY_LIMIT_VARIABLE) or DEFAULT_MEMORY_LIMIT
+
+
 @dataclass(frozen=True)
 class Paths:
     """The folders of one run: landing (read) and home (everything written)."""

@@ -1,0 +1,74 @@
+"""Smoke test of the benchmark (bench/run.py): the whole of it at a tiny scale, real stack.
+
+Three `leia run` (full, every month but the last, the last month added) and the startup
+measurements: a few minutes on 2 cores. The benchmark itself (scales 1 to 30) is `make bench`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import run as bench
+from orchestration.extracts import contract
+from orchestration.extracts.pseudonymise import SYNTHETIC_MARKER
+
+SCALE = 0.01
+STAGE_TIMES = ("load_s", "dbt_build_s", "validations_s", "publish_s")
+REQUIRED = (
+    "scale",
+    "events",
+    "pipeline_s",
+    "floor_s",
+    "ratio_to_floor",
+    "incremental_s",
+    "peak_rss_mb",
+    *STAGE_TIMES,
+    "overhead_s",
+)
+
+
+def data_lines(path: Path) -> int:
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return sum(1 for _ in handle) - 1  # the header
+
+
+@pytest.mark.slow
+def test_benchmark_runs_end_to_end_and_writes_its_results(tmp_path: Path) -> None:
+    cache, out, work = tmp_path / "extracts", tmp_path / "results", tmp_path / "home"
+    arguments = ["--scales", str(SCALE), "--cache", str(cache), "--out", str(out)]
+    assert bench.main([*arguments, "--work", str(work)]) == 0
+
+    document = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    (row,) = document["scales"]
+    assert set(REQUIRED) <= row.keys()
+    landing = cache / f"scale_{SCALE:g}"
+    auth_event_files = contract.AUTH_EVENTS.files(landing)
+    assert row["scale"] == SCALE
+    assert row["events"] == sum(data_lines(path) for path in auth_event_files)
+    marker = json.loads((landing / SYNTHETIC_MARKER).read_text(encoding="utf-8"))
+    assert row["floor_connections"] == marker["connections"]
+
+    for key in ("pipeline_s", "floor_s", "incremental_s", "partial_build_s", *STAGE_TIMES):
+        assert row[key] > 0, key
+    assert row["ratio_to_floor"] == row["pipeline_s"] / row["floor_s"]
+    assert row["incremental_ratio"] == row["incremental_s"] / row["pipeline_s"]
+    assert row["peak_rss_mb"] > 0
+    assert row["warehouse_mb"] > 0
+    last_month = contract.month_of(auth_event_files[-1])
+    assert row["incremental_month"] == last_month
+    assert row["incremental_months_loaded"] == [last_month]  # that month only
+    assert last_month not in row["partial_months_loaded"]
+
+    machine = document["machine"]
+    assert machine["cpu_count"] > 0 and machine["memory_gb"] > 0 and machine["commit"]
+    assert all(document["startup"][key] > 0 for key in document["startup"])
+    # the targets are at scales 10 and 30: none can be judged here
+    assert {target["status"] for target in document["targets"]} == {"not measured"}
+
+    results_md = (out / "results.md").read_text(encoding="utf-8")
+    assert f"## Scale {SCALE:g}" in results_md
+    assert "end to end ≤ 3 × floor at scale 10 | – | not measured" in results_md
