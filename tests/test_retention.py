@@ -12,13 +12,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dagster import AssetKey
 
 from orchestration import cli
+from orchestration.definitions import build_definitions
 from orchestration.extracts import load
 from orchestration.extracts.pseudonymise import pseudonymiser_for
-from orchestration.pipeline import publish_database, published_versions
+from orchestration.pipeline import dagster_instance, publish_database, published_versions
 from orchestration.quality.suites import validate_warehouse
 from orchestration.retention import PurgeError, default_cutoff, purge
+from orchestration.sensors import INGEST_JOB
+from orchestration.settings import Paths
 from tests.conftest import run_dbt
 
 CUTOFF = dt.date(2016, 9, 1)  # the school year 2015-2016 goes
@@ -193,3 +197,15 @@ def test_leia_purge_publishes_and_drops_the_versions_holding_the_events(small_wa
     assert "not loaded, purged (retention period over): auth_events of 2015-09" in said
     assert min(event_months(published, "raw.auth_events")) == "2016-09"
     assert marts_fingerprint(published) == before
+
+    # the landing sensor's job loads a purged month's partition: the asset skips it too
+    paths = Paths(landing=landing, home=home)
+    job = build_definitions(paths).resolve_job_def(INGEST_JOB.name)
+    with dagster_instance(home) as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            partition_key="2015-10-01",
+            asset_selection=[AssetKey(["raw", "auth_events"])],
+        )
+    assert result.success
+    assert min(event_months(build, "raw.auth_events")) == "2016-09"

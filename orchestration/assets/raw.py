@@ -34,7 +34,7 @@ from orchestration.extracts.load import (
 )
 from orchestration.extracts.pseudonymise import PseudonymisationError
 from orchestration.partitions import MONTHLY, month_of_partition
-from orchestration.pipeline import SNAPSHOT_EXTRACTS
+from orchestration.pipeline import SNAPSHOT_EXTRACTS, purged_months
 from orchestration.resources import DuckDBWarehouse
 
 GROUP = "raw"
@@ -97,6 +97,11 @@ def auth_events(context: AssetExecutionContext, warehouse: DuckDBWarehouse) -> N
             ),
             allow_retries=False,
         )
+    # a purged month's retention period is over: its events never come back (docs/reliability.md)
+    purged = sorted(set(purged_months(warehouse.build_database)) & set(months.values()))
+    if purged:
+        context.log.warning(f"not loaded, purged by `leia purge`: {', '.join(purged)}")
+        months = {key: month for key, month in months.items() if month not in purged}
     keys = {month: key for key, month in months.items()}
 
     def loaded(result: LoadResult) -> None:

@@ -44,7 +44,7 @@ from orchestration.quality.report import (
 )
 
 # imported for its side effect too: the telemetry variables are set before GX is imported
-from orchestration.settings import EXPECTATIONS_DIR, PROJECT_DIR, Paths
+from orchestration.settings import EXPECTATIONS_DIR, PROJECT_DIR, Paths, duckdb_memory_limit
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -540,30 +540,22 @@ def runtime_parameters(
     }
 
 
-def read_batches(db_path: Path, queries: Mapping[str, str]) -> dict[str, pd.DataFrame | str]:
-    """Each named query's DataFrame, or the error that prevented reading it."""
+def read_batch(con, query: str) -> pd.DataFrame | str:
+    """The query's DataFrame, or the error that prevented reading it."""
     import duckdb
     from pandas.api.types import is_extension_array_dtype, is_integer_dtype
 
-    frames: dict[str, pd.DataFrame | str] = {}
-    con = duckdb.connect(str(db_path), read_only=True)
     try:
-        for name, query in queries.items():
-            try:
-                frame = con.sql(query).df()
-            except duckdb.Error as error:
-                frames[name] = str(error).splitlines()[0]
-                continue
-            # GX's pandas metrics raise on pd.NA: a NULL integer becomes NaN, as in float columns
-            for column in frame.columns:
-                dtype = frame[column].dtype
-                nullable_int = is_extension_array_dtype(dtype) and is_integer_dtype(dtype)
-                if nullable_int and frame[column].isna().any():
-                    frame[column] = frame[column].astype("float64")
-            frames[name] = frame
-    finally:
-        con.close()
-    return frames
+        frame = con.sql(query).df()
+    except duckdb.Error as error:
+        return str(error).splitlines()[0]
+    # GX's pandas metrics raise on pd.NA: a NULL integer becomes NaN, as in float columns
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        nullable_int = is_extension_array_dtype(dtype) and is_integer_dtype(dtype)
+        if nullable_int and frame[column].isna().any():
+            frame[column] = frame[column].astype("float64")
+    return frame
 
 
 def _selected(parameters: Parameters, suites: Sequence[str] | None) -> list[SuiteSpec]:
@@ -593,6 +585,7 @@ def validate_warehouse(
     runtime_parameters). `run_name` groups this run's results in the Data Docs (a Dagster run
     id, for instance).
     """
+    import duckdb
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
@@ -617,7 +610,6 @@ def validate_warehouse(
             "run `python -m orchestration.quality.suites --write-suites`"
         )
     batches = [(suite, batch) for suite in selected for batch in suite.batches]
-    frames = read_batches(db_path, {s.gx_suite_name(b): b.query for s, b in batches})
     register_custom_expectations()
     results_dir = None
     if data_docs_dir is not None:
@@ -627,7 +619,11 @@ def validate_warehouse(
     run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
     outcomes: dict[str, list[Failure]] = {suite.name: [] for suite in selected}
     evaluated = dict.fromkeys(outcomes, 0)
-    with _scratch_context(Path(context_dir), results_dir=results_dir) as (context, _):
+    # one batch in memory at a time: the account-level ones grow with the platform
+    con = duckdb.connect(
+        str(db_path), read_only=True, config={"memory_limit": duckdb_memory_limit()}
+    )
+    with con, _scratch_context(Path(context_dir), results_dir=results_dir) as (context, _):
         if data_docs_dir is not None:
             context.add_data_docs_site(
                 site_name=DATA_DOCS_SITE,
@@ -646,7 +642,7 @@ def validate_warehouse(
         known_results = set(results_store.list_keys())
         for suite, batch in batches:
             name = suite.gx_suite_name(batch)
-            frame = frames[name]
+            frame = read_batch(con, batch.query)
             if isinstance(frame, str):
                 evaluated[suite.name] += 1
                 outcomes[suite.name].append(
@@ -679,6 +675,7 @@ def validate_warehouse(
                     "unexpected_index_column_names": list(batch.row_id),
                 },
             )
+            del frame  # GX's batch keeps no reference to it after the run
             # GX returns the results in its own order; the report follows the suite's
             order = {e.id: i for i, e in enumerate(gx_suite.expectations)}
             for item in sorted(result.results, key=lambda r: order.get(r.expectation_config.id, 0)):
