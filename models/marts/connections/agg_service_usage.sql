@@ -9,17 +9,30 @@ services as (
     select * from {{ ref('stg_reference__services') }}
 ),
 
-usage as (
+-- distinct accounts as groups: a grouping can spill to disk, a count(distinct) cannot
+tool_accounts as (
     select
         accesses.school_year,
-        services.tool_code as service,
-        services.tool_label_fr as service_label_fr,
-        cast(sum(accesses.accesses) as bigint) as accesses,
-        count(distinct accesses.account_key) as accounts
+        services.tool_code,
+        services.tool_label_fr,
+        accesses.account_key,
+        sum(accesses.accesses) as accesses
     from accesses
     inner join services
         on accesses.service_code = services.service_code
-    group by accesses.school_year, services.tool_code, services.tool_label_fr
+    group by
+        accesses.school_year, services.tool_code, services.tool_label_fr, accesses.account_key
+),
+
+usage as (
+    select
+        school_year,
+        tool_code as service,
+        tool_label_fr as service_label_fr,
+        cast(sum(accesses) as bigint) as accesses,
+        count(*) as accounts
+    from tool_accounts
+    group by school_year, tool_code, tool_label_fr
 )
 
 select

@@ -5,6 +5,22 @@ with
 
 connections as (
     {{ rows_of_months_to_rebuild(ref('fct_authentications'), "is_connection") }}
+),
+
+-- accounts counted as groups, not with count(distinct): DuckDB can spill a grouping to disk, not
+-- the sets of a distinct count (at scale 30 one day of a school holds thousands of accounts)
+account_days as (
+    select
+        event_date,
+        school_year,
+        uai,
+        profile_code,
+        partition_month,
+        account_key,
+        count(*) as connections,
+        max(loaded_at) as loaded_at
+    from connections
+    group by event_date, school_year, uai, profile_code, partition_month, account_key
 )
 
 select
@@ -12,9 +28,9 @@ select
     school_year,
     uai,
     profile_code,
-    count(*) as connections,
-    count(distinct account_key) as accounts,
+    cast(sum(connections) as bigint) as connections,
+    count(*) as accounts,
     partition_month,
     max(loaded_at) as loaded_at
-from connections
+from account_days
 group by event_date, school_year, uai, profile_code, partition_month
