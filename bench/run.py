@@ -59,7 +59,12 @@ STEP_STARTED = re.compile(r"^\[leia run\] (?P<step>\S+): started\s*$")
 STEP_DONE = re.compile(r"^\[leia run\] (?P<step>\S+): done in (?P<seconds>[\d.]+) s\s*$")
 STEP_FAILED = re.compile(r"^\[leia run\] (?P<step>\S+): FAILED")
 CHECK_FAILED = re.compile(r"^\[leia\] check failed: (?P<check>.+?)\s*$")
-MONTH_LOADED = re.compile(r"auth_events_(?P<month>\d{4}-\d{2})\.csv(?:\.gz)?: [\d,]+ rows loaded")
+MONTH_LOADED = re.compile(
+    r"auth_events_(?P<month>\d{4}-\d{2})\.csv(?:\.gz)?: [\d,]+ rows loaded"
+    r"[^(]*(?:\((?P<phases>[^)]*)\))?"
+)
+LOAD_PHASE = re.compile(r"(?P<phase>\w+) (?P<seconds>[\d.]+) s")
+SLOWEST_DBT_NODES = 8
 
 FLOOR_SQL = """
 with connections as (
@@ -247,6 +252,8 @@ class Measured:
     failed_checks: list[str] = field(default_factory=list)  # severity error
     months_loaded: list[str] = field(default_factory=list)
     peak_rss_mb_by_stage: dict[str, float] = field(default_factory=dict)
+    # summed over the months (loaded two at a time, so the sum exceeds the load's wall time)
+    load_phases_s: dict[str, float] = field(default_factory=dict)
 
 
 def run_measured(command: list[str], log: Path, label: str) -> Measured:
@@ -272,6 +279,7 @@ def run_measured(command: list[str], log: Path, label: str) -> Measured:
     failed: list[str] = []
     failed_checks: list[str] = []
     months: list[str] = []
+    load_phases: dict[str, float] = {}
     with PeakTreeMemory(process.pid) as memory, log.open("w", encoding="utf-8") as log_file:
         for line in process.stderr:
             log_file.write(line)
@@ -285,6 +293,10 @@ def run_measured(command: list[str], log: Path, label: str) -> Measured:
                 say(f"{label}: {failure['step']} FAILED")
             elif loaded := MONTH_LOADED.search(line):
                 months.append(loaded["month"])
+                for phase in LOAD_PHASE.finditer(loaded["phases"] or ""):
+                    load_phases[phase["phase"]] = load_phases.get(phase["phase"], 0.0) + float(
+                        phase["seconds"]
+                    )
             elif check := CHECK_FAILED.match(line):
                 failed_checks.append(check["check"])
         returncode = process.wait()
@@ -305,6 +317,7 @@ def run_measured(command: list[str], log: Path, label: str) -> Measured:
         failed_checks,
         months,
         by_stage,
+        load_phases,
     )
 
 
@@ -341,6 +354,23 @@ def dbt_failures(home: Path) -> dict[str, str]:
         for r in document["results"]
         if r["status"] not in ("success", "pass", "warn")
     }
+
+
+def slowest_dbt_nodes(home: Path, count: int = SLOWEST_DBT_NODES) -> list[dict]:
+    """The profile of the dbt stage: its slowest models and tests, from `run_results.json`."""
+    results = home / "dbt" / "target" / "run_results.json"
+    if not results.exists():
+        return []
+    nodes = json.loads(results.read_text(encoding="utf-8"))["results"]
+    slowest = sorted(nodes, key=lambda r: r["execution_time"], reverse=True)[:count]
+    return [
+        {
+            "node": r["unique_id"].split(".", 2)[-1],
+            "kind": r["unique_id"].split(".")[0],
+            "s": r["execution_time"],
+        }
+        for r in slowest
+    ]
 
 
 def stopped_by_checks(measured: Measured, home: Path) -> bool:
@@ -488,6 +518,7 @@ def bench_scale(scale: float, cache: Path, work: Path, keep_warehouses: bool = F
         "warehouse_mb": tree_size_mb(full_home / "leia.duckdb"),
         "build_mb": tree_size_mb(full_home / "build" / "leia.duckdb"),
     }
+    full_dbt_nodes = slowest_dbt_nodes(full_home)
     if not keep_warehouses:
         drop_warehouses(full_home)
 
@@ -513,6 +544,7 @@ def bench_scale(scale: float, cache: Path, work: Path, keep_warehouses: bool = F
     incremental = leia_run(
         partial_landing, incremental_home, scale_work / "incremental.log", f"{name} incremental"
     )
+    incremental_dbt_nodes = slowest_dbt_nodes(incremental_home)
     if not keep_warehouses:
         drop_warehouses(incremental_home)
 
@@ -528,6 +560,8 @@ def bench_scale(scale: float, cache: Path, work: Path, keep_warehouses: bool = F
         "pipeline_s": full.wall_s,
         **stages,
         "steps": full.steps,
+        "load_phases_s": full.load_phases_s,
+        "dbt_slowest_nodes": full_dbt_nodes,
         "floor_s": floor["query_s"],
         "floor_process_s": floor["process_s"],
         "floor_connections": floor["connections"],
@@ -547,6 +581,7 @@ def bench_scale(scale: float, cache: Path, work: Path, keep_warehouses: bool = F
         "incremental_months_loaded": incremental.months_loaded,
         "incremental_stages": stage_times(incremental),
         "incremental_steps": incremental.steps,
+        "incremental_dbt_slowest_nodes": incremental_dbt_nodes,
         "incremental_peak_rss_mb": incremental.peak_rss_mb,
     }
 
@@ -786,6 +821,20 @@ def scale_section(row: dict) -> list[str]:
         "- steps of the full build (s): "
         + ", ".join(f"{step} {seconds(s)}" for step, s in row["steps"].items()),
     ]
+    if row.get("load_phases_s"):
+        lines.append(
+            "- loading the events, per phase summed over the months (two load at once): "
+            + ", ".join(f"{phase} {seconds(s)} s" for phase, s in row["load_phases_s"].items())
+        )
+    for label, key in (
+        ("full build", "dbt_slowest_nodes"),
+        ("incremental", "incremental_dbt_slowest_nodes"),
+    ):
+        if row.get(key):
+            lines.append(
+                f"- slowest dbt nodes, {label} (s): "
+                + ", ".join(f"{n['node']} ({n['kind']}) {seconds(n['s'])}" for n in row[key])
+            )
     return lines
 
 

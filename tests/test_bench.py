@@ -62,6 +62,15 @@ def test_benchmark_runs_end_to_end_and_writes_its_results(tmp_path: Path) -> Non
     assert row["incremental_month"] == last_month
     assert row["incremental_months_loaded"] == [last_month]  # that month only
     assert last_month not in row["partial_months_loaded"]
+    # the profile: the loader's phases of every month, the dbt nodes that took longest
+    assert set(row["load_phases_s"]) == {"hash", "read", "check", "write"}
+    assert all(seconds >= 0 for seconds in row["load_phases_s"].values())
+    assert sum(row["load_phases_s"].values()) <= row["load_s"] * 4  # 4 months at a time at most
+    for key in ("dbt_slowest_nodes", "incremental_dbt_slowest_nodes"):
+        nodes = row[key]
+        assert len(nodes) == bench.SLOWEST_DBT_NODES, key
+        assert [n["s"] for n in nodes] == sorted((n["s"] for n in nodes), reverse=True)
+        assert {n["kind"] for n in nodes} <= {"model", "test", "seed", "unit_test", "snapshot"}
 
     machine = document["machine"]
     assert machine["cpu_count"] > 0 and machine["memory_gb"] > 0 and machine["commit"]
@@ -72,3 +81,4 @@ def test_benchmark_runs_end_to_end_and_writes_its_results(tmp_path: Path) -> Non
     results_md = (out / "results.md").read_text(encoding="utf-8")
     assert f"## Scale {SCALE:g}" in results_md
     assert "end to end ≤ 3 × floor at scale 10 | – | not measured" in results_md
+    assert "slowest dbt nodes, full build" in results_md

@@ -59,12 +59,17 @@ def _log_result(context: AssetExecutionContext, result: LoadResult) -> None:
     context.log.info(
         f"{result.source_file}: {result.rows_loaded:,} rows loaded, "
         f"{result.rows_rejected:,} rejected"
+        + (f" ({_phases_text(result.seconds_by_phase)})" if result.seconds_by_phase else "")
     )
     if result.rows_rejected:
         context.log.warning(
             f"{result.source_file}: {result.rows_rejected:,} rows quarantined in "
             f"raw.rejected_rows ({result.rejected_by_reason})"
         )
+
+
+def _phases_text(seconds_by_phase: dict[str, float]) -> str:
+    return ", ".join(f"{phase} {seconds:.2f} s" for phase, seconds in seconds_by_phase.items())
 
 
 @contextmanager

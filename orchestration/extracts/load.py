@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -220,6 +221,8 @@ class LoadResult:
     rows_loaded: int
     rows_rejected: int
     rejected_by_reason: dict[str, int]
+    # where the load's time went (hash, read, check, write): the benchmark's profile of loading
+    seconds_by_phase: dict[str, float] = field(default_factory=dict)
 
     @property
     def data_lines(self) -> int:
@@ -267,6 +270,17 @@ def file_sha256(path: Path) -> str:
 def _size_and_mtime(path: Path) -> tuple[int, int]:
     stat = path.stat()
     return stat.st_size, stat.st_mtime_ns
+
+
+class _PhaseClock:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.seconds[phase] = now - self._last
+        self._last = now
 
 
 def _sql_literal(value: str) -> str:
@@ -395,13 +409,17 @@ def load_file(
     _register_reference(con)
     # the load log must name the content that was loaded: a file still being copied, or
     # replaced while it is hashed and read, changes its size or mtime and is refused
+    phases = _PhaseClock()
     before = _size_and_mtime(path)
     sha256 = file_sha256(path)
+    phases.lap("hash")
     _read_lines(con, path)
     if _size_and_mtime(path) != before:
         raise LoadError(f"{path.name}: the file changed while it was read (deliver it again)")
+    phases.lap("read")
     _check_header(con, path, spec.extract)
     con.execute(_checked_query(spec).replace("$partition", _sql_literal(partition_key)))
+    phases.lap("check")
 
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     partition_filter = "partition_month = ?" if spec.extract.monthly else "true"
@@ -457,13 +475,16 @@ def load_file(
     except BaseException:
         con.execute("rollback")
         raise
+    phases.lap("write")
     reasons = dict(
         con.execute(
             "select split_part(reason, ':', 1), count(*) from checked "
             "where reason is not null group by 1 order by 1"
         ).fetchall()
     )
-    return LoadResult(spec.extract.name, partition_key, source, counts[0], counts[1], reasons)
+    return LoadResult(
+        spec.extract.name, partition_key, source, counts[0], counts[1], reasons, phases.seconds
+    )
 
 
 def latest_snapshot(extract: Extract, landing: Path) -> tuple[Path, str] | None:
