@@ -185,11 +185,11 @@ def months_to_load(paths: Paths, full: bool) -> list[str]:
     """
     from orchestration.extracts.load import available_months
     from orchestration.pipeline import (
-        purged_months,
         reset_build,
         split_months,
         stale_targets,
         target_month,
+        without_purged,
     )
     from orchestration.resources import DuckDBWarehouse
 
@@ -201,10 +201,10 @@ def months_to_load(paths: Paths, full: bool) -> list[str]:
         candidates = available_months(paths.landing)
     else:
         candidates = [m for t in stale_targets(paths.landing, build) if (m := target_month(t))]
-    purged = set(purged_months(build))
-    if skipped := sorted(purged.intersection(candidates)):
-        say(f"not loaded, purged (retention period over): auth_events of {', '.join(skipped)}")
-    months, out_of_scope = split_months(m for m in candidates if m not in purged)
+    candidates, purged_note = without_purged(build, candidates)
+    if purged_note:
+        say(purged_note)
+    months, out_of_scope = split_months(candidates)
     if out_of_scope:
         say(f"not loaded, before the first partition: auth_events of {', '.join(out_of_scope)}")
     return months

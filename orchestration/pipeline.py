@@ -202,6 +202,20 @@ def purged_months(database: Path) -> list[str]:
     return [row[0] for row in rows]
 
 
+def without_purged(database: Path, months: Iterable[str]) -> tuple[list[str], str | None]:
+    """`months` less those `leia purge` deleted from `database`, which are never loaded again
+    (their retention period is over), and the message that says so (None: none was purged)."""
+    months = list(months)
+    purged = set(purged_months(database))
+    skipped = sorted(purged.intersection(months))
+    message = (
+        f"not loaded, purged (retention period over): auth_events of {', '.join(skipped)}"
+        if skipped
+        else None
+    )
+    return [m for m in months if m not in purged], message
+
+
 def split_months(months: Iterable[str]) -> tuple[list[str], list[str]]:
     """(months with a partition, months out of the partitions' scope), each sorted."""
     months = sorted(set(months))

@@ -34,7 +34,7 @@ from orchestration.extracts.load import (
 )
 from orchestration.extracts.pseudonymise import PseudonymisationError
 from orchestration.partitions import MONTHLY, month_of_partition
-from orchestration.pipeline import SNAPSHOT_EXTRACTS, purged_months
+from orchestration.pipeline import SNAPSHOT_EXTRACTS, without_purged
 from orchestration.resources import DuckDBWarehouse
 
 GROUP = "raw"
@@ -103,20 +103,17 @@ def auth_events(context: AssetExecutionContext, warehouse: DuckDBWarehouse) -> N
             allow_retries=False,
         )
     # a purged month's retention period is over: its events never come back (docs/reliability.md)
-    purged = sorted(set(purged_months(warehouse.build_database)) & set(months.values()))
-    if purged:
-        context.log.warning(f"not loaded, purged by `leia purge`: {', '.join(purged)}")
-        months = {key: month for key, month in months.items() if month not in purged}
     keys = {month: key for key, month in months.items()}
+    to_load, purged_note = without_purged(warehouse.build_database, keys)
+    if purged_note:
+        context.log.warning(purged_note)
 
     def loaded(result: LoadResult) -> None:
         context.add_asset_metadata(load_metadata(result), partition_key=keys[result.partition_key])
         _log_result(context, result)
 
     with _load_errors_fail_the_step(), warehouse.connect() as con:
-        load_months(
-            con, warehouse.landing, months.values(), warehouse.pseudonymiser(), on_loaded=loaded
-        )
+        load_months(con, warehouse.landing, to_load, warehouse.pseudonymiser(), on_loaded=loaded)
 
 
 def snapshot_asset(extract: Extract) -> AssetsDefinition:
