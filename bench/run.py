@@ -122,8 +122,7 @@ DISK_PER_EXTRACT_BYTE = 11
 
 
 def check_disk(work: Path, extracts: Path) -> None:
-    extracts_bytes = sum(p.stat().st_size for p in extracts.rglob("*") if p.is_file())
-    needed = DISK_PER_EXTRACT_BYTE * extracts_bytes
+    needed = DISK_PER_EXTRACT_BYTE * tree_bytes(extracts)
     free = shutil.disk_usage(work).free
     if free < needed:
         raise BenchError(
@@ -132,9 +131,13 @@ def check_disk(work: Path, extracts: Path) -> None:
         )
 
 
-def tree_size_mb(path: Path) -> float:
+def tree_bytes(path: Path) -> int:
     files = [path] if path.is_file() else (p for p in path.rglob("*") if p.is_file())
-    return sum(p.stat().st_size for p in files) / MB
+    return sum(p.stat().st_size for p in files)
+
+
+def tree_size_mb(path: Path) -> float:
+    return tree_bytes(path) / MB
 
 
 # ------------------------------------------------------------------------------------ extracts
@@ -343,26 +346,29 @@ def leia_run(
     return measured
 
 
-def dbt_failures(home: Path) -> dict[str, str]:
-    """The nodes of the last `dbt build` in `home` that did not succeed: unique_id -> status."""
+def dbt_run_results(home: Path) -> list[dict] | None:
+    """The nodes of the last `dbt build` in `home` (its `run_results.json`); None without one."""
     results = home / "dbt" / "target" / "run_results.json"
     if not results.exists():
+        return None
+    return json.loads(results.read_text(encoding="utf-8"))["results"]
+
+
+def dbt_failures(home: Path) -> dict[str, str]:
+    """The nodes of the last `dbt build` in `home` that did not succeed: unique_id -> status."""
+    nodes = dbt_run_results(home)
+    if nodes is None:
         return {"run_results.json": "missing"}
-    document = json.loads(results.read_text(encoding="utf-8"))
     return {
-        r["unique_id"]: r["status"]
-        for r in document["results"]
-        if r["status"] not in ("success", "pass", "warn")
+        r["unique_id"]: r["status"] for r in nodes if r["status"] not in ("success", "pass", "warn")
     }
 
 
 def slowest_dbt_nodes(home: Path, count: int = SLOWEST_DBT_NODES) -> list[dict]:
     """The profile of the dbt stage: its slowest models and tests, from `run_results.json`."""
-    results = home / "dbt" / "target" / "run_results.json"
-    if not results.exists():
-        return []
-    nodes = json.loads(results.read_text(encoding="utf-8"))["results"]
-    slowest = sorted(nodes, key=lambda r: r["execution_time"], reverse=True)[:count]
+    slowest = sorted(dbt_run_results(home) or [], key=lambda r: r["execution_time"], reverse=True)[
+        :count
+    ]
     return [
         {
             "node": r["unique_id"].split(".", 2)[-1],
@@ -823,7 +829,8 @@ def scale_section(row: dict) -> list[str]:
     ]
     if row.get("load_phases_s"):
         lines.append(
-            "- loading the events, per phase summed over the months (two load at once): "
+            "- loading the events, per phase summed over the months (loaded in parallel: the sum "
+            "exceeds the load's wall time): "
             + ", ".join(f"{phase} {seconds(s)} s" for phase, s in row["load_phases_s"].items())
         )
     for label, key in (
