@@ -51,10 +51,18 @@ def add_generate(subparsers: argparse._SubParsersAction) -> None:
         "--scale", type=float, default=DEMO_SCALE, help="share of the real volumes (default: 1)"
     )
     parser.add_argument("--calibration", type=Path, help="calibration YAML (default: Bilan 2017)")
+    parser.add_argument(
+        "--until",
+        metavar="YYYY-MM",
+        help="go on after the report, to the end of this month (default: stop on the report's "
+        "last day; at the latest the last school year of seeds/school_calendar.csv)",
+    )
     parser.set_defaults(handler=run_generate)
 
 
-def generate_extracts(out: Path, seed: int, scale: float, calibration: Path | None) -> None:
+def generate_extracts(
+    out: Path, seed: int, scale: float, calibration: Path | None, until: str | None = None
+) -> None:
     from orchestration.synthetic.calibration import DEFAULT_CALIBRATION
     from orchestration.synthetic.generate import generate, print_progress
 
@@ -64,6 +72,7 @@ def generate_extracts(out: Path, seed: int, scale: float, calibration: Path | No
         scale=scale,
         calibration=calibration or DEFAULT_CALIBRATION,
         progress=print_progress,
+        until=until,
     )
     say(f"extracts written to {out}: " + ", ".join(f"{k} {v:,}" for k, v in totals.items()))
 
@@ -71,7 +80,7 @@ def generate_extracts(out: Path, seed: int, scale: float, calibration: Path | No
 def run_generate(args: argparse.Namespace) -> int:
     out = args.out or Paths.from_env().landing
     try:
-        generate_extracts(out, args.seed, args.scale, args.calibration)
+        generate_extracts(out, args.seed, args.scale, args.calibration, args.until)
     except (ValueError, FileNotFoundError) as error:  # CalibrationError is a ValueError
         print(f"leia generate: error: {error}", file=sys.stderr)
         return 2
@@ -95,7 +104,14 @@ def add_run(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--full",
         action="store_true",
-        help="reload every month (default: only the months whose file changed since the last run)",
+        help="reload every month and snapshot (default: only the files changed since the last run)",
+    )
+    parser.add_argument(
+        "--audited-reports",
+        metavar="CODES",
+        help="whose published figures block the publication: all, none or report codes, "
+        "comma-separated (default: LEIA_AUDITED_REPORTS, else all). Extracts that are not the "
+        "ENT the reports describe (test sets, --scale) cannot reproduce them: say none",
     )
     parser.set_defaults(handler=run_run)
 
@@ -210,19 +226,26 @@ def months_to_load(paths: Paths, full: bool) -> list[str]:
     return months
 
 
-def run_warehouse(paths: Paths, full: bool = False) -> RunOutcome:
+def run_warehouse(
+    paths: Paths, full: bool = False, audited_reports: str | None = None
+) -> RunOutcome:
     """Materialise the whole graph in-process, in one run: the months to load (all of them with
-    `full`), the snapshots, dbt build (incremental by month), the checks and publish."""
+    `full`), the snapshots, dbt build (incremental by month), the checks and publish.
+    `audited_reports`: whose published figures block (default: LEIA_AUDITED_REPORTS)."""
     from dagster import AssetCheckSeverity
 
+    from orchestration.assets.raw import FULL_RELOAD_TAG
     from orchestration.definitions import build_definitions
     from orchestration.pipeline import dagster_instance, keep_failed_build
     from orchestration.resources import DuckDBWarehouse
     from orchestration.schedules import WAREHOUSE_JOB, warehouse_run
 
     months = months_to_load(paths, full)
-    request = warehouse_run(months, tags={"leia/trigger": "leia run"})
-    defs = build_definitions(paths, loggers={"progress": progress_logger_definition()})
+    tags = {"leia/trigger": "leia run", **({FULL_RELOAD_TAG: "true"} if full else {})}
+    request = warehouse_run(months, tags=tags)
+    defs = build_definitions(
+        paths, loggers={"progress": progress_logger_definition()}, audited_reports=audited_reports
+    )
     job = defs.resolve_job_def(WAREHOUSE_JOB.name)
     if not months:
         loading = "no new or changed month of auth_events"
@@ -283,15 +306,20 @@ def summary_lines(database: Path) -> list[str]:
                 > 0
             )
 
-        schools = con.execute("select count(distinct uai) from raw.accounts").fetchone()[0]
+        # the current directory: the newest accounts snapshot (every snapshot is kept)
+        snapshot, snapshots, schools, accounts, active = con.execute(
+            "with newest as (select max(snapshot_date) as snapshot_date from raw.accounts), "
+            "kept as (select count(distinct snapshot_date) as snapshots from raw.accounts) "
+            "select newest.snapshot_date, kept.snapshots, count(distinct uai), count(*), "
+            "count(*) filter (where status = 'active') "
+            "from raw.accounts join newest using (snapshot_date) cross join kept "
+            "group by newest.snapshot_date, kept.snapshots"
+        ).fetchone()
         in_reference = (
             con.execute("select count(*) from reference.schools").fetchone()[0]
             if exists("reference", "schools")
             else None
         )
-        accounts, active = con.execute(
-            "select count(*), count(*) filter (where status = 'active') from raw.accounts"
-        ).fetchone()
         if exists("marts", "agg_connections_school_year"):
             source = "marts.agg_connections_school_year"
             years = con.execute(
@@ -312,7 +340,8 @@ def summary_lines(database: Path) -> list[str]:
     lines = [
         f"schools with accounts: {schools}"
         + (f" (of {in_reference} in the reference)" if in_reference is not None else ""),
-        f"accounts: {accounts:,} ({active:,} active)",
+        f"accounts: {accounts:,} ({active:,} active) in the snapshot of {snapshot} "
+        f"({snapshots} snapshot{'s' if snapshots > 1 else ''} kept)",
         f"connections per school year ({source}):",
         *(f"  {year}: {count:>12,}" for year, count in years),
         "rejected rows (raw.rejected_rows): "
@@ -334,7 +363,7 @@ def run_run(args: argparse.Namespace) -> int:
         )
         generate_extracts(paths.landing, DEMO_SEED, DEMO_SCALE, None)
     try:
-        outcome = run_warehouse(paths, full=args.full)
+        outcome = run_warehouse(paths, full=args.full, audited_reports=args.audited_reports)
     except FileNotFoundError as error:  # the dbt manifest: `make setup` was not run
         print(f"leia run: error: {error}", file=sys.stderr)
         return 2

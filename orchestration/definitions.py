@@ -18,9 +18,12 @@ from orchestration.settings import Paths
 
 
 def build_definitions(
-    paths: Paths | None = None, loggers: Mapping[str, LoggerDefinition] | None = None
+    paths: Paths | None = None,
+    loggers: Mapping[str, LoggerDefinition] | None = None,
+    audited_reports: str | None = None,
 ) -> Definitions:
-    """The definitions for a landing folder and a LEIA_HOME (default: LEIA_LANDING, LEIA_HOME)."""
+    """The definitions for a landing folder and a LEIA_HOME (default: LEIA_LANDING, LEIA_HOME)
+    and the reports whose figures gate a publication (default: LEIA_AUDITED_REPORTS)."""
     return Definitions(
         assets=[*RAW_ASSETS, dbt_build, publish, bi_site],
         asset_checks=[great_expectations],
@@ -28,7 +31,7 @@ def build_definitions(
         schedules=[daily_refresh],
         sensors=[landing_sensor],
         resources={
-            "warehouse": DuckDBWarehouse.from_paths(paths or Paths.from_env()),
+            "warehouse": DuckDBWarehouse.from_paths(paths or Paths.from_env(), audited_reports),
             "dbt": dbt_cli(),
         },
         loggers=loggers,

@@ -1,9 +1,9 @@
 """Besides the assets: what changed in the landing folder, publication, the Dagster instance.
 
-A *target* is what one load replaces: a month of authentication logs ('auth_events/2016-03') or a
-snapshot extract ('accounts', 'pedagogical_sequences': only its latest file counts). Targets are
-compared by file content (sha256) with what the published warehouse was built from (its
-raw.load_log) or with the landing sensor's cursor.
+A *target* is what one load replaces: a month of authentication logs ('auth_events/2016-03') or
+one dated snapshot of a snapshot extract ('accounts/2018-01-15'). Targets are compared by file
+content (sha256) with what the published warehouse was built from (its raw.load_log) or with the
+landing sensor's cursor.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import duckdb
 from dagster import DagsterInstance
 
 from orchestration.extracts import contract
-from orchestration.extracts.load import file_sha256, latest_snapshot
+from orchestration.extracts.load import file_sha256
 from orchestration.partitions import is_partition_month, partition_of_month
 from orchestration.settings import PROJECT_DIR
 
@@ -39,21 +39,29 @@ def month_target(month: str) -> str:
     return f"{contract.AUTH_EVENTS.name}/{month}"
 
 
+def target_of(extract: str, partition_key: str) -> str:
+    return f"{extract}/{partition_key}"
+
+
+def target_extract(target: str) -> str:
+    """'accounts' for 'accounts/2018-01-15'."""
+    return target.partition("/")[0]
+
+
 def target_month(target: str) -> str | None:
     """The month of a monthly target, None for a snapshot target."""
-    _, _, month = target.partition("/")
-    return month or None
+    extract, _, month = target.partition("/")
+    return month if extract == contract.AUTH_EVENTS.name else None
 
 
 def landing_targets(landing: Path) -> dict[str, list[Path]]:
-    """The files each target would be loaded from, as the loader chooses them."""
+    """The files each target would be loaded from, as the loader chooses them (two files for
+    one target are the loader's error to report, not this listing's)."""
     targets: dict[str, list[Path]] = {}
-    for path in contract.AUTH_EVENTS.files(landing):
-        targets.setdefault(month_target(contract.month_of(path)), []).append(path)
-    for extract in SNAPSHOT_EXTRACTS:
-        found = latest_snapshot(extract, landing)
-        if found:
-            targets[extract.name] = [found[0]]
+    for extract in contract.EXTRACTS:
+        for path in extract.files(landing):
+            key = extract.file_pattern.fullmatch(path.name).group(1)
+            targets.setdefault(target_of(extract.name, key), []).append(path)
     return targets
 
 
@@ -122,8 +130,9 @@ def published_signatures(published: Path) -> Signatures | None:
         con.close()
     signatures: Signatures = {}
     for extract, partition_key, source_file, sha256 in rows:
-        target = month_target(partition_key) if extract == contract.AUTH_EVENTS.name else extract
-        signatures[target] = (FileSignature(source_file, -1, -1, sha256),)
+        signatures[target_of(extract, partition_key)] = (
+            FileSignature(source_file, -1, -1, sha256),
+        )
     return signatures
 
 

@@ -56,10 +56,12 @@ def profiles(seeds_dir: Path = SEEDS_DIR) -> tuple[Profile, ...]:
 
 
 @cache
-def published_values(seeds_dir: Path = SEEDS_DIR) -> dict[str, float]:
+def published_values(report_code: str, seeds_dir: Path = SEEDS_DIR) -> dict[str, float]:
+    """The figures one report published, by indicator code (codes repeat across reports)."""
     return {
         r["indicator_code"]: float(r["published_value"])
         for r in read_seed("published_indicators", seeds_dir)
+        if r["report_code"] == report_code
     }
 
 

@@ -22,6 +22,7 @@ from orchestration.settings import (
     MEMORY_LIMIT_VARIABLE,
     PROJECT_DIR,
     Paths,
+    audited_reports_setting,
     duckdb_memory_limit,
 )
 
@@ -38,10 +39,17 @@ class DuckDBWarehouse(ConfigurableResource):
 
     landing_dir: str
     home_dir: str
+    # whose published figures gate the publication: 'all', 'none' or report codes
+    # (LEIA_AUDITED_REPORTS; see orchestration/settings.py)
+    audited_reports: str = "all"
 
     @classmethod
-    def from_paths(cls, paths: Paths) -> DuckDBWarehouse:
-        return cls(landing_dir=str(paths.landing), home_dir=str(paths.home))
+    def from_paths(cls, paths: Paths, audited_reports: str | None = None) -> DuckDBWarehouse:
+        return cls(
+            landing_dir=str(paths.landing),
+            home_dir=str(paths.home),
+            audited_reports=audited_reports or audited_reports_setting(),
+        )
 
     @property
     def paths(self) -> Paths:

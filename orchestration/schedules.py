@@ -31,7 +31,8 @@ UNPARTITIONED_KEYS = [key for a in (*SNAPSHOT_ASSETS, dbt_build, publish) for ke
 
 
 def warehouse_run(months: list[str], tags: dict[str, str] | None = None) -> RunRequest:
-    """One run of the whole graph loading `months` (every snapshot is reloaded: it is small)."""
+    """One run of the whole graph loading `months`; the snapshot assets load the snapshot files
+    that are new or changed (every one with the FULL_RELOAD_TAG)."""
     if months:
         return RunRequest(tags={**(tags or {}), **range_tags(months)})
     # no month to load: a run without partitions cannot include the partitioned asset

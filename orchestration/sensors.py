@@ -26,6 +26,7 @@ from orchestration.pipeline import (
     scan_landing,
     signatures_from_json,
     signatures_to_json,
+    target_extract,
 )
 from orchestration.resources import DuckDBWarehouse
 
@@ -72,7 +73,9 @@ def landing_sensor(context: SensorEvaluationContext, warehouse: DuckDBWarehouse)
         requests.append(
             RunRequest(
                 run_key="+".join(change.run_key for change in snapshots),
-                asset_selection=[SNAPSHOT_KEYS[change.target] for change in snapshots],
+                asset_selection=list(
+                    dict.fromkeys(SNAPSHOT_KEYS[target_extract(c.target)] for c in snapshots)
+                ),
             )
         )
     cursor = signatures_to_json(scan.signatures)

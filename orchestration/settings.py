@@ -36,6 +36,16 @@ def duckdb_memory_limit() -> str:
     return os.environ.get(MEMORY_LIMIT_VARIABLE) or DEFAULT_MEMORY_LIMIT
 
 
+# Whose published figures gate a publication: 'all' (default), 'none' or report codes
+# ('bilan_2017,bilan_2018'). An operator's explicit choice: extracts that are not the ENT the
+# reports describe (test sets, --scale) cannot reproduce them. Never inferred from the data.
+AUDITED_REPORTS_VARIABLE = "LEIA_AUDITED_REPORTS"
+
+
+def audited_reports_setting() -> str:
+    return (os.environ.get(AUDITED_REPORTS_VARIABLE) or "all").strip()
+
+
 @dataclass(frozen=True)
 class Paths:
     """The folders of one run: landing (read) and home (everything written)."""

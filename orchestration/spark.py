@@ -13,7 +13,7 @@ process at a time: run dbt processes one after the other, and open `spark_sessio
 dbt runs.
 
     python -m orchestration.spark --warehouse build.duckdb --spark-home DIR \
-        --vars 'bilan_mismatch_severity: warn' build
+        --vars 'audited_reports: none' build
 
 exports the raw tables of build.duckdb to DIR/raw_parquet, registers them and runs
 `dbt build --target spark` in DIR (warehouse/, metastore_db/, dbt_target/, dbt_logs/).

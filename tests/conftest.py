@@ -27,6 +27,7 @@ from orchestration.synthetic.generate import generate
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_DIR / "seeds"
+REPORT_CODE = "bilan_2017"  # the report the demo extracts are calibrated on
 CALIBRATION_PATH = PROJECT_DIR / "orchestration" / "synthetic" / "calibrations" / "bilan_2017.yaml"
 
 
@@ -43,8 +44,12 @@ def seeds_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def indicators() -> dict[str, dict[str, str]]:
-    """`seeds/published_indicators.csv`, keyed by indicator_code."""
-    return {row["indicator_code"]: row for row in read_seed("published_indicators")}
+    """The Bilan 2017's rows of `seeds/published_indicators.csv`, keyed by indicator_code."""
+    return {
+        row["indicator_code"]: row
+        for row in read_seed("published_indicators")
+        if row["report_code"] == REPORT_CODE
+    }
 
 
 @pytest.fixture(scope="session")
@@ -103,12 +108,10 @@ def build_warehouse(landing: Path, database: Path, calibrated: bool = True) -> N
     pseudonymiser = pseudonymiser_for(landing)
     with duckdb.connect(str(database)) as con:
         load.load_months(con, landing, load.available_months(landing), pseudonymiser)
-        load.load_snapshot(con, landing, contract.ACCOUNTS, pseudonymiser)
-        load.load_snapshot(con, landing, contract.PEDAGOGICAL_SEQUENCES, pseudonymiser)
-    # data that is not the report's cannot reproduce it: the Bilan audit warns instead of failing
-    run_dbt(
-        ["build"] + ([] if calibrated else ["--vars", "bilan_mismatch_severity: warn"]), database
-    )
+        load.load_snapshots(con, landing, contract.ACCOUNTS, pseudonymiser)
+        load.load_snapshots(con, landing, contract.PEDAGOGICAL_SEQUENCES, pseudonymiser)
+    # data that is not the report's cannot reproduce its figures: they do not gate the build
+    run_dbt(["build"] + ([] if calibrated else ["--vars", "audited_reports: none"]), database)
 
 
 def dbt_invocation(arguments: list[str], database: Path) -> tuple[list[str], dict[str, str]]:

@@ -138,6 +138,7 @@ def built(generated: Path, tmp_path_factory: pytest.TempPathFactory) -> Built:
     with contextlib.redirect_stdout(summary):
         exit_code = cli.main(
             ["run", "--landing", str(paths.landing), "--warehouse-dir", str(paths.home)]
+            + ["--audited-reports", "none"]
         )
     return Built(paths, exit_code, summary.getvalue())
 
@@ -480,7 +481,10 @@ def test_a_failing_blocking_suite_stops_the_publication(built: Built, tmp_path: 
 
     errors = io.StringIO()
     with contextlib.redirect_stderr(errors):
-        exit_code = cli.main(["run", "--landing", str(landing), "--warehouse-dir", str(home)])
+        exit_code = cli.main(
+            ["run", "--landing", str(landing), "--warehouse-dir", str(home)]
+            + ["--audited-reports", "none"]
+        )
     assert exit_code == 1
     assert "gx_raw" in errors.getvalue()
     assert "the published warehouse was not changed" in errors.getvalue()

@@ -26,7 +26,7 @@ from orchestration.settings import Paths
 from tests.conftest import run_dbt
 
 CUTOFF = dt.date(2016, 9, 1)  # the school year 2015-2016 goes
-WARN = ["--vars", "bilan_mismatch_severity: warn"]
+WARN = ["--vars", "audited_reports: none"]
 
 
 @pytest.mark.parametrize(
@@ -192,7 +192,7 @@ def test_leia_purge_publishes_and_drops_the_versions_holding_the_events(small_wa
     assert code == 0 and "nothing to purge" in said
 
     # a full reload later loads every month but the purged ones: their figures stay the same
-    code, said = leia("run", "--landing", str(landing), "--full")
+    code, said = leia("run", "--landing", str(landing), "--full", "--audited-reports", "none")
     assert code == 0, said
     assert "not loaded, purged (retention period over): auth_events of 2015-09" in said
     assert min(event_months(published, "raw.auth_events")) == "2016-09"

@@ -50,7 +50,7 @@ from orchestration import spark  # noqa: E402  (after the skips: it is the optio
 
 RELOADED_MONTH = "2016-03"
 LINES_DROPPED = 10
-SPARK_VARS = "bilan_mismatch_severity: warn"  # small data cannot reproduce the report
+SPARK_VARS = "audited_reports: none"  # small data cannot reproduce the report
 
 
 @dataclass(frozen=True)

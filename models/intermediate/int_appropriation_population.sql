@@ -1,20 +1,19 @@
--- The accounts the appropriation rate is measured on: pupils, teachers and school staff
--- ("élèves, enseignants et employés d'établissements"), from the latest accounts snapshot.
+-- The accounts the appropriation rate is measured on, in each accounts snapshot: pupils,
+-- teachers and school staff ("élèves, enseignants et employés d'établissements").
 with
 
 accounts as (
-    select * from {{ ref('stg_raw__accounts') }}
+    select * from {{ ref('int_account_snapshots') }}
 ),
 
-profile_codes as (
-    select * from {{ ref('int_sdet_profile_codes') }}
+final as (
+    select
+        snapshot_date,
+        account_key,
+        uai,
+        profile_code
+    from accounts
+    where is_in_appropriation_population
 )
 
-select
-    accounts.account_key,
-    accounts.uai,
-    profile_codes.profile_code
-from accounts
-inner join profile_codes
-    on accounts.sdet_profile_code = profile_codes.sdet_profile_code
-where profile_codes.is_in_appropriation_population
+select * from final

@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey
+from dagster import AssetExecutionContext, AssetKey, Failure
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.assets.raw import GROUP as RAW_GROUP
 from orchestration.extracts.load import RAW_SCHEMA
-from orchestration.extracts.pseudonymise import SYNTHETIC_MARKER
+from orchestration.quality.dbt_results import failure_text
 from orchestration.resources import DuckDBWarehouse, dbt_project
 
 REFERENCE_GROUP = "reference"
@@ -97,17 +97,6 @@ def manifest_path() -> Path:
     return manifest
 
 
-def dbt_vars(landing: Path) -> dict[str, str]:
-    """Synthetic extracts at another scale than the report's cannot reproduce its figures.
-
-    The Bilan audit test then warns instead of failing (tests/dbt/assert_bilan_...).
-    """
-    marker = landing / SYNTHETIC_MARKER
-    if marker.exists() and json.loads(marker.read_text(encoding="utf-8")).get("scale") != 1:
-        return {"bilan_mismatch_severity": "warn"}
-    return {}
-
-
 @dbt_assets(
     manifest=manifest_path(),
     project=DBT_PROJECT,
@@ -117,8 +106,19 @@ def dbt_vars(landing: Path) -> dict[str, str]:
     name="dbt_build",
 )
 def dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse):
-    variables = dbt_vars(warehouse.landing)
-    args = ["build", *(["--vars", json.dumps(variables)] if variables else [])]
+    # whose published figures gate the build (tests/dbt/assert_published_figures_reproduced)
+    args = ["build", "--vars", json.dumps({"audited_reports": warehouse.audited_reports})]
     with warehouse.dbt_environment():
-        invocation = dbt.cli(args, context=context, target_path=warehouse.dbt_target_path)
-    yield from invocation.stream()
+        invocation = dbt.cli(
+            args, context=context, target_path=warehouse.dbt_target_path, raise_on_error=False
+        )
+        yield from invocation.stream()
+    if not invocation.is_successful():
+        # dbt says "Got 5 results": say which figures or rules failed, with their values
+        details = failure_text(
+            warehouse.dbt_target_path / "run_results.json", warehouse.build_database
+        )
+        raise Failure(
+            description=f"dbt build failed:\n{details or 'see the dbt log above'}",
+            allow_retries=False,
+        )

@@ -30,7 +30,7 @@ from orchestration.extracts.load import (
     available_months,
     ensure_raw_schema,
     load_months,
-    load_snapshot,
+    load_snapshots,
 )
 from orchestration.extracts.pseudonymise import PseudonymisationError
 from orchestration.partitions import MONTHLY, month_of_partition
@@ -38,11 +38,22 @@ from orchestration.pipeline import SNAPSHOT_EXTRACTS, without_purged
 from orchestration.resources import DuckDBWarehouse
 
 GROUP = "raw"
+# a run tagged so reloads every snapshot file, changed or not (`leia run --full`)
+FULL_RELOAD_TAG = "leia/full_reload"
 
 
 def raw_key(extract: Extract) -> AssetKey:
     """raw/<table>: also the key the dbt sources of schema `raw` are given."""
     return AssetKey([GROUP, extract.name])
+
+
+def load_metadata_json(result: LoadResult) -> dict[str, object]:
+    return {
+        "source_file": result.source_file,
+        "rows_loaded": result.rows_loaded,
+        "rows_rejected": result.rows_rejected,
+        "rejected_by_reason": result.rejected_by_reason,
+    }
 
 
 def load_metadata(result: LoadResult) -> dict[str, MetadataValue]:
@@ -117,19 +128,41 @@ def auth_events(context: AssetExecutionContext, warehouse: DuckDBWarehouse) -> N
 
 
 def snapshot_asset(extract: Extract) -> AssetsDefinition:
-    """The latest snapshot of an extract replaces its whole raw table."""
+    """Every dated snapshot of an extract is kept: a new or changed snapshot file replaces its
+    own snapshot date only (the newest snapshot is the "current" one)."""
 
     @asset(
         key=raw_key(extract),
         group_name=GROUP,
         kinds={"duckdb"},
-        description=f"Latest {extract.name} snapshot ({extract.name}_YYYY-MM-DD extract).",
+        description=f"Dated {extract.name} snapshots ({extract.name}_YYYY-MM-DD), all kept.",
     )
     def _snapshot(context: AssetExecutionContext, warehouse: DuckDBWarehouse) -> MaterializeResult:
         with _load_errors_fail_the_step(), warehouse.connect() as con:
-            result = load_snapshot(con, warehouse.landing, extract, warehouse.pseudonymiser())
-        _log_result(context, result)
-        return MaterializeResult(metadata=load_metadata(result))
+            results = load_snapshots(
+                con,
+                warehouse.landing,
+                extract,
+                warehouse.pseudonymiser(),
+                only_changed=context.run.tags.get(FULL_RELOAD_TAG) != "true",
+            )
+            snapshots = con.execute(
+                f"select cast(snapshot_date as varchar), count(*) from {RAW_SCHEMA}.{extract.name} "
+                "group by 1 order by 1"
+            ).fetchall()
+        for result in results:
+            _log_result(context, result)
+        if not results:
+            context.log.info(f"{extract.name}: no new or changed snapshot")
+        return MaterializeResult(
+            metadata={
+                "snapshots_loaded": MetadataValue.json(
+                    {r.partition_key: load_metadata_json(r) for r in results}
+                ),
+                "rows_by_snapshot": MetadataValue.json(dict(snapshots)),
+                "dagster/row_count": MetadataValue.int(sum(count for _, count in snapshots)),
+            }
+        )
 
     return _snapshot
 

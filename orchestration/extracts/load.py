@@ -2,9 +2,12 @@
 
 One file at a time, one transaction per file: the file's lines are read as text with their line
 numbers, checked against the contract (header, column count, types, reference codes), identifiers
-are replaced by their keyed hash, and the file's partition is replaced atomically. Rows that break
-a rule go to raw.rejected_rows with file, line, rule and the line with identifiers redacted.
-Nothing is dropped silently: loaded + rejected = data lines of the file, and the load log says so.
+are replaced by their keyed hash, and the file's partition is replaced atomically. A partition is
+a month of authentication logs, or one dated snapshot of a snapshot extract (accounts,
+pedagogical sequences): every snapshot is kept, and delivering one again replaces that one only.
+Rows that break a rule go to raw.rejected_rows with file, line, rule and the line with identifiers
+redacted. Nothing is dropped silently: loaded + rejected = data lines of the file, and the load
+log says so.
 """
 
 from __future__ import annotations
@@ -422,27 +425,25 @@ def load_file(
     phases.lap("check")
 
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    partition_filter = "partition_month = ?" if spec.extract.monthly else "true"
+    partition_column = "partition_month" if spec.extract.monthly else "snapshot_date"
+    partition_value = "?" if spec.extract.monthly else "cast(? as date)"
     source = path.name
-    extra_columns = "snapshot_date, " if not spec.extract.monthly else "partition_month, "
-    extra_value = "cast(? as date), " if not spec.extract.monthly else "?, "
     con.execute("begin transaction")
     try:
         con.execute(
-            f"delete from {RAW_SCHEMA}.{spec.table} where {partition_filter}",
-            [partition_key] if spec.extract.monthly else [],
+            f"delete from {RAW_SCHEMA}.{spec.table} where {partition_column} = {partition_value}",
+            [partition_key],
         )
         con.execute(
             f"""insert into {RAW_SCHEMA}.{spec.table}
-                ({extra_columns}{", ".join(spec.columns)}, source_line, source_file, loaded_at)
-                select {extra_value}good.*, ?, ?
+                ({partition_column}, {", ".join(spec.columns)}, source_line, source_file, loaded_at)
+                select {partition_value}, good.*, ?, ?
                 from ({_good_rows_query(spec, pseudonymiser)}) good""",
             [partition_key, source, loaded_at],
         )
         con.execute(
-            f"delete from {RAW_SCHEMA}.rejected_rows where extract = ? and "
-            + ("partition_key = ?" if spec.extract.monthly else "true"),
-            [spec.extract.name, partition_key] if spec.extract.monthly else [spec.extract.name],
+            f"delete from {RAW_SCHEMA}.rejected_rows where extract = ? and partition_key = ?",
+            [spec.extract.name, partition_key],
         )
         con.execute(
             f"""insert into {RAW_SCHEMA}.rejected_rows
@@ -455,9 +456,8 @@ def load_file(
             "count(*) filter (where reason is not null) from checked"
         ).fetchone()
         con.execute(
-            f"delete from {RAW_SCHEMA}.load_log where extract = ? and "
-            + ("partition_key = ?" if spec.extract.monthly else "true"),
-            [spec.extract.name, partition_key] if spec.extract.monthly else [spec.extract.name],
+            f"delete from {RAW_SCHEMA}.load_log where extract = ? and partition_key = ?",
+            [spec.extract.name, partition_key],
         )
         con.execute(
             f"insert into {RAW_SCHEMA}.load_log values (?, ?, ?, ?, ?, ?, ?)",
@@ -487,14 +487,21 @@ def load_file(
     )
 
 
-def latest_snapshot(extract: Extract, landing: Path) -> tuple[Path, str] | None:
-    """The newest snapshot file of an extract and its date (snapshots replace each other)."""
-    files = extract.files(landing)
-    if not files:
-        return None
-    dated = sorted((extract.file_pattern.fullmatch(p.name).group(1), p) for p in files)
-    date, path = dated[-1]
-    return path, date
+def snapshot_files(extract: Extract, landing: Path) -> dict[str, Path]:
+    """Every snapshot file of an extract in the landing folder, by snapshot date, oldest first.
+
+    Snapshots are dated (accounts_2018-01-15.csv.gz): each one is kept in the warehouse, and the
+    newest is the "current" one.
+    """
+    dated: dict[str, list[Path]] = {}
+    for path in extract.files(landing):
+        dated.setdefault(extract.file_pattern.fullmatch(path.name).group(1), []).append(path)
+    several = {date: [p.name for p in paths] for date, paths in dated.items() if len(paths) > 1}
+    if several:
+        raise LoadError(
+            f"{extract.folder(landing)}: several files for one snapshot date, keep one: {several}"
+        )
+    return {date: paths[0] for date, paths in sorted(dated.items())}
 
 
 def load_month(con, landing: Path, month: str, pseudonymiser: Pseudonymiser) -> LoadResult:
@@ -553,12 +560,40 @@ def load_months(
     return [results[month] for month in months]
 
 
-def load_snapshot(con, landing: Path, extract: Extract, pseudonymiser: Pseudonymiser) -> LoadResult:
-    found = latest_snapshot(extract, landing)
-    if found is None:
+def loaded_files(con: duckdb.DuckDBPyConnection, extract: Extract) -> dict[str, tuple[str, str]]:
+    """partition key -> (file name, sha256) of what the load log says is loaded."""
+    ensure_raw_schema(con)
+    rows = con.execute(
+        f"select partition_key, source_file, file_sha256 from {RAW_SCHEMA}.load_log "
+        "where extract = ?",
+        [extract.name],
+    ).fetchall()
+    return {key: (name, sha) for key, name, sha in rows}
+
+
+def load_snapshots(
+    con: duckdb.DuckDBPyConnection,
+    landing: Path,
+    extract: Extract,
+    pseudonymiser: Pseudonymiser,
+    *,
+    only_changed: bool = True,
+) -> list[LoadResult]:
+    """Load the snapshot files of an extract, each replacing its own snapshot date only.
+
+    With `only_changed`, a snapshot whose file (name and content) is the one already loaded is
+    not read again. Snapshots that left the landing folder stay in the warehouse: history is kept.
+    """
+    files = snapshot_files(extract, landing)
+    if not files:
         raise LoadError(f"{extract.folder(landing)}: no {extract.name} snapshot file")
-    path, date = found
-    return load_file(con, SPECS[extract.name], path, date, pseudonymiser)
+    loaded = loaded_files(con, extract) if only_changed else {}
+    results = []
+    for date, path in files.items():
+        if loaded.get(date, (None, None))[0] == path.name and loaded[date][1] == file_sha256(path):
+            continue
+        results.append(load_file(con, SPECS[extract.name], path, date, pseudonymiser))
+    return results
 
 
 def available_months(landing: Path) -> list[str]:

@@ -135,11 +135,15 @@ def plain(value: Any) -> Any:
 
 
 def observed_text(item) -> str:
-    """What a GX expectation result saw: a value, the missing values, or examples of bad rows."""
+    """What a GX expectation result saw: a value, the missing values, or examples of bad rows
+    (a published figure's: its computed value)."""
     message = exception_message(item.exception_info or {})
     if message is not None:
         return "error: " + (message.strip().splitlines() or [""])[0]
     result = item.result or {}
+    meta = item.expectation_config.meta or {}
+    if "indicator_code" in meta and result.get("partial_unexpected_list"):
+        return format_number(plain(result["partial_unexpected_list"][0]))
     if "partial_missing_list" in result:
         return f"missing {short_list(result['partial_missing_list'])}"
     if "unexpected_count" in result:

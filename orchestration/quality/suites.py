@@ -1,10 +1,16 @@
 """Great Expectations validation of the warehouse (issue 5): suites, their generation and their run.
 
 The suites are JSON files of a GX file context under expectations/gx/, versioned. They are not
-written by hand: `build_suites()` generates them from expectations/parameters.yml and the report's
-published figures (seeds/published_indicators.csv), and `write_suites()` saves them in the
-context (`python -m orchestration.quality.suites --write-suites`). A test checks that the
-versioned files are what the code generates.
+written by hand: `build_suites()` generates them from expectations/parameters.yml, and
+`write_suites()` saves them in the context (`python -m orchestration.quality.suites
+--write-suites`). A test checks that the versioned files are what the code generates.
+
+The published figures (seeds/published_indicators.csv) are checked by the `figures` suite, whose
+figure expectations are added when the suite runs, one per row of the seed: adding a report is
+adding its rows to the seed, nothing else. A figure is checked on its own period, in
+marts.rpt_bilan_indicators; a figure the data does not cover is not checked. The figures of the
+reports the operator audits (LEIA_AUDITED_REPORTS) block, unless the seed marks them as a known
+mismatch; the others warn.
 
 Validation reads every batch from DuckDB into pandas with a read-only connection and validates the
 DataFrames (GX's SQL datasources do not work on DuckDB). GX runs in a temporary copy of the
@@ -44,7 +50,13 @@ from orchestration.quality.report import (
 )
 
 # imported for its side effect too: the telemetry variables are set before GX is imported
-from orchestration.settings import EXPECTATIONS_DIR, PROJECT_DIR, Paths, duckdb_memory_limit
+from orchestration.settings import (
+    EXPECTATIONS_DIR,
+    PROJECT_DIR,
+    Paths,
+    audited_reports_setting,
+    duckdb_memory_limit,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -76,14 +88,14 @@ class ParametersError(ValueError):
 # ------------------------------------------------------------------------------- parameters
 @dataclass(frozen=True)
 class Indicator:
-    """One published figure of the report (a row of the published_indicators seed)."""
+    """One published figure of a report (a row of the published_indicators seed)."""
 
+    report_code: str
     code: str
     published_value: float
     comparison: str
     tolerance: float
-    period: str
-    unit: str
+    is_known_mismatch: bool
     label_fr: str
 
     def bounds(self) -> tuple[float | None, float | None, bool]:
@@ -106,9 +118,10 @@ class BatchSpec:
     name: str
     query: str
     reads: tuple[tuple[str, ...], ...]
-    figures: tuple[Mapping[str, Any], ...]
     checks: tuple[Mapping[str, Any], ...]
     row_id: tuple[str, ...] = ()
+    # the batch is the figures table: one expectation per published figure is added when it runs
+    published_figures: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,12 +163,12 @@ class ExtractPeriod:
 
     @classmethod
     def from_dbt_project(cls, runtime: Mapping[str, Any]) -> ExtractPeriod:
+        """The contract's first month (a one-month period: the caller sets the last one)."""
         period = runtime["period"]
         with (PROJECT_DIR / period["dbt_project"]).open(encoding="utf-8") as handle:
             variables = yaml.safe_load(handle)["vars"]
         first = str(variables[period["first_day_var"]])
-        last = str(variables[period["last_day_var"]])
-        return cls(first_month=first[:7], last_month=last[:7])
+        return cls(first_month=first[:7], last_month=first[:7])
 
     def months(self) -> list[int]:
         """Every month of the period as a YYYYMM integer."""
@@ -194,9 +207,9 @@ def load_parameters(path: Path = PARAMETERS_FILE) -> Parameters:
                 name=batch_name,
                 query=" ".join(batch["query"].split()),
                 reads=tuple(_asset_key(k, f"{name}.{batch_name}") for k in batch["reads"]),
-                figures=tuple(batch.get("figures", ())),
                 checks=tuple(batch.get("checks", ())),
                 row_id=tuple(batch.get("row_id", ())),
+                published_figures=bool(batch.get("published_figures", False)),
             )
             for batch_name, batch in suite["batches"].items()
         )
@@ -212,21 +225,31 @@ def load_parameters(path: Path = PARAMETERS_FILE) -> Parameters:
     )
 
 
-def load_indicators(path: Path) -> dict[str, Indicator]:
+def load_indicators(path: Path) -> list[Indicator]:
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    return {
-        row["indicator_code"]: Indicator(
+    return [
+        Indicator(
+            report_code=row["report_code"],
             code=row["indicator_code"],
             published_value=float(row["published_value"]),
             comparison=row["comparison"],
             tolerance=float(row["tolerance"] or 0),
-            period=row["period"],
-            unit=row["unit"],
+            is_known_mismatch=row["known_mismatch"].strip().lower() == "true",
             label_fr=row["label_fr"],
         )
         for row in rows
-    }
+    ]
+
+
+def audited(report_code: str, audited_reports: str) -> bool:
+    """Whether a report's figures block (`audited_reports`: 'all', 'none' or a list of codes)."""
+    value = audited_reports.strip()
+    if value == "all":
+        return True
+    if value in ("none", ""):
+        return False
+    return report_code in {code.strip() for code in value.split(",")}
 
 
 # ------------------------------------------------------------------- for Dagster and the CLI
@@ -266,46 +289,47 @@ def _row_condition(where: Mapping[str, Any] | None, extra: list[Any]):
     return conditions[0] if len(conditions) == 1 else AndCondition(conditions=conditions)
 
 
-def _figure_expectation(figure: Mapping[str, Any], indicators: Mapping[str, Indicator], where: str):
+def figure_expectations(indicators: Sequence[Indicator], audited_reports: str) -> list:
+    """One expectation per published figure: its computed value, on the rows of the figures
+    table that the data covers, within the bounds the seed gives (none: not covered, nothing to
+    check). Blocking for an audited report's figure that is not a known mismatch."""
     import great_expectations.expectations as gxe
-    from great_expectations.expectations.row_conditions import Column
+    from great_expectations.expectations.row_conditions import AndCondition, Column
 
-    code = figure["indicator"]
-    if code not in indicators:
-        raise ParametersError(f"{where}: indicator {code!r} is not in the published indicators")
-    indicator = indicators[code]
-    minimum, maximum, strict_min = indicator.bounds()
-    extra = []
-    if "on_or_before_indicator_period" in figure:
-        try:
-            cut_off = dt.date.fromisoformat(indicator.period)
-        except ValueError as error:
-            raise ParametersError(f"{where}: {code}'s period is not a date") from error
-        column = figure["on_or_before_indicator_period"]
-        extra.append(Column(column) <= int(cut_off.strftime("%Y%m%d")))
-    condition = _row_condition(figure.get("where"), extra)
-    meta = {
-        "check": code,
-        "indicator_code": code,
-        "label_fr": indicator.label_fr,
-        "published_value": plain_number(indicator.published_value),
-        "comparison": indicator.comparison,
-        "tolerance": plain_number(indicator.tolerance),
-        "source": "published_indicators seed",
-    }
-    # A figure is a sum (or a count) over the rows `where` selects, never "the value of the row":
-    # a missing row then reads 0 and a duplicated one doubles, and both fail.
-    bounds: dict[str, Any] = {"min_value": minimum, "max_value": maximum}
-    if strict_min:
-        bounds["strict_min"] = True
-    measure = figure["measure"]
-    if measure == "row_count":
-        return gxe.ExpectTableRowCountToBeBetween(**bounds, row_condition=condition, meta=meta)
-    if isinstance(measure, Mapping) and set(measure) == {"sum"}:
-        return gxe.ExpectColumnSumToBeBetween(
-            column=measure["sum"], **bounds, row_condition=condition, meta=meta
+    expectations = []
+    for indicator in indicators:
+        minimum, maximum, strict_min = indicator.bounds()
+        bounds: dict[str, Any] = {"min_value": minimum, "max_value": maximum}
+        if strict_min:
+            bounds["strict_min"] = True
+        blocking = (
+            audited(indicator.report_code, audited_reports) and not indicator.is_known_mismatch
         )
-    raise ParametersError(f"{where}: measure is row_count or {{sum: column}}, got {measure!r}")
+        expectation = gxe.ExpectColumnValuesToBeBetween(
+            column="computed_value",
+            **bounds,
+            row_condition=AndCondition(
+                conditions=[
+                    Column("report_code") == indicator.report_code,
+                    Column("indicator_code") == indicator.code,
+                ]
+            ),
+            meta={
+                "check": f"{indicator.report_code}.{indicator.code}",
+                "indicator_code": indicator.code,
+                "report_code": indicator.report_code,
+                "label_fr": indicator.label_fr,
+                "published_value": plain_number(indicator.published_value),
+                "comparison": indicator.comparison,
+                "tolerance": plain_number(indicator.tolerance),
+                "known_mismatch": indicator.is_known_mismatch,
+                "blocking": blocking,
+                "source": "published_indicators seed",
+            },
+        )
+        expectation.severity = "critical" if blocking else "warning"
+        expectations.append(expectation)
+    return expectations
 
 
 def _check_expectation(check: Mapping[str, Any], where: str):
@@ -328,15 +352,13 @@ def build_suites(parameters: Parameters | None = None) -> dict[str, ExpectationS
     import great_expectations as gx
 
     parameters = parameters or load_parameters()
-    indicators = load_indicators(parameters.indicators_file)
     suites: dict[str, ExpectationSuite] = {}
     for spec in parameters.suites.values():
         for batch in spec.batches:
             name = spec.gx_suite_name(batch)
             expectations = [
-                _figure_expectation(f, indicators, f"{name}: figure {i}")
-                for i, f in enumerate(batch.figures)
-            ] + [_check_expectation(c, f"{name}: check {i}") for i, c in enumerate(batch.checks)]
+                _check_expectation(c, f"{name}: check {i}") for i, c in enumerate(batch.checks)
+            ]
             checks = [e.meta["check"] for e in expectations]
             duplicates = {c for c in checks if checks.count(c) > 1}
             if duplicates:
@@ -357,6 +379,7 @@ def build_suites(parameters: Parameters | None = None) -> dict[str, ExpectationS
                     "query": batch.query,
                     "reads": [list(k) for k in batch.reads],
                     "row_id": list(batch.row_id),
+                    "published_figures": batch.published_figures,
                     "generated_by": GENERATED_BY,
                 },
             )
@@ -464,7 +487,7 @@ class Failure:
     """One expectation that did not hold."""
 
     suite: str
-    expectation: str  # the check's name: an indicator code or a rule of parameters.yml
+    expectation: str  # the check's name: report.indicator of a figure, a rule of parameters.yml
     expected: str
     observed: str
     expectation_type: str = ""
@@ -475,13 +498,18 @@ class Failure:
 @dataclass(frozen=True)
 class SuiteResult:
     suite: str
-    blocking: bool
+    blocking: bool  # the suite's rules block (the figures suite: per figure, see Failure)
     evaluated: int
     failures: tuple[Failure, ...]
 
     @property
     def success(self) -> bool:
         return not self.failures
+
+    @property
+    def blocked(self) -> bool:
+        """A failure of this suite stops the publication."""
+        return any(failure.blocking for failure in self.failures)
 
 
 @dataclass
@@ -492,8 +520,8 @@ class ValidationReport:
 
     @property
     def success(self) -> bool:
-        """No blocking suite failed (a non-blocking failure is a warning)."""
-        return all(result.success for result in self.suites if result.blocking)
+        """No blocking expectation failed (a non-blocking failure is a warning)."""
+        return not any(result.blocked for result in self.suites)
 
     @property
     def failures(self) -> list[Failure]:
@@ -509,19 +537,24 @@ class ValidationReport:
 
 
 def runtime_parameters(
-    parameters: Parameters | None = None, overrides: Mapping[str, Any] | None = None
+    parameters: Parameters | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    newest_month: str | None = None,
 ) -> dict[str, Any]:
     """The values of the suites' $PARAMETERs: parameters.yml's `runtime`, then `overrides`.
 
-    `overrides` may set first_month / last_month ('YYYY-MM'), max_rejected_share and
-    freshness_max_lag_months.
+    The period the run expects runs from the contract's first month (dbt_project.yml) to
+    `newest_month` (the newest month loaded, by default); `overrides` may set first_month /
+    last_month ('YYYY-MM': a Dagster run gives the newest month of the landing folder, so that
+    a month delivered but not loaded fails), max_rejected_share and freshness_max_lag_months.
     """
     parameters = parameters or load_parameters()
     overrides = dict(overrides or {})
-    default = ExtractPeriod.from_dbt_project(parameters.runtime)
+    first = ExtractPeriod.from_dbt_project(parameters.runtime).first_month
+    first = overrides.pop("first_month", None) or first
     period = ExtractPeriod(
-        first_month=overrides.pop("first_month", None) or default.first_month,
-        last_month=overrides.pop("last_month", None) or default.last_month,
+        first_month=first,
+        last_month=overrides.pop("last_month", None) or max(newest_month or first, first),
     )
     max_rejected_share = float(
         overrides.pop("max_rejected_share", parameters.runtime["max_rejected_share"])
@@ -538,6 +571,19 @@ def runtime_parameters(
         "max_rejected_share": max_rejected_share,
         "freshness_min_month": _months_before(period.last_month, lag),
     }
+
+
+def newest_loaded_month(con) -> str | None:
+    """The newest auth_events partition of the load log ('YYYY-MM'), None when none is."""
+    import duckdb
+
+    try:
+        ((month,),) = con.execute(
+            "select max(partition_key) from raw.load_log where extract = 'auth_events'"
+        ).fetchall()
+    except duckdb.CatalogException:
+        return None
+    return month
 
 
 def read_batch(con, query: str) -> pd.DataFrame | str:
@@ -575,6 +621,7 @@ def validate_warehouse(
     suites: list[str] | None = None,
     *,
     parameters: Mapping[str, Any] | None = None,
+    audited_reports: str | None = None,
     run_name: str = "leia-validate",
     context_dir: Path = CONTEXT_DIR,
 ) -> ValidationReport:
@@ -582,8 +629,9 @@ def validate_warehouse(
 
     `data_docs_dir` receives GX's Data Docs (HTML) and the validation results they are built
     from; without it nothing is kept. `parameters` overrides the run-dependent values (see
-    runtime_parameters). `run_name` groups this run's results in the Data Docs (a Dagster run
-    id, for instance).
+    runtime_parameters). `audited_reports` ('all', 'none' or report codes; default:
+    LEIA_AUDITED_REPORTS) says whose published figures block. `run_name` groups this run's
+    results in the Data Docs (a Dagster run id, for instance).
     """
     import duckdb
     import great_expectations as gx
@@ -597,7 +645,7 @@ def validate_warehouse(
         raise FileNotFoundError(f"{db_path}: no DuckDB warehouse there")
     spec = load_parameters()
     selected = _selected(spec, suites)
-    values = runtime_parameters(spec, parameters)
+    audited_reports = audited_reports if audited_reports is not None else audited_reports_setting()
     missing = [
         name
         for suite in selected
@@ -623,6 +671,7 @@ def validate_warehouse(
     con = duckdb.connect(
         str(db_path), read_only=True, config={"memory_limit": duckdb_memory_limit()}
     )
+    values = runtime_parameters(spec, parameters, newest_loaded_month(con))
     with con, _scratch_context(Path(context_dir), results_dir=results_dir) as (context, _):
         if data_docs_dir is not None:
             context.add_data_docs_site(
@@ -659,6 +708,11 @@ def validate_warehouse(
                 continue
             asset = datasource.add_dataframe_asset(name=name)
             gx_suite = context.suites.get(name)
+            if batch.published_figures:
+                for expectation in figure_expectations(
+                    load_indicators(spec.indicators_file), audited_reports
+                ):
+                    gx_suite.add_expectation(expectation)
             definition = context.validation_definitions.add(
                 gx.ValidationDefinition(
                     name=name,
@@ -745,7 +799,7 @@ def _failure(suite: SuiteSpec, batch: BatchSpec, item, values: Mapping[str, Any]
         observed=observed_text(item),
         expectation_type=kind,
         batch=batch.name,
-        blocking=suite.blocking,
+        blocking=bool(meta.get("blocking", suite.blocking)),
     )
 
 
@@ -755,8 +809,9 @@ class SuiteCheck:
     """The outcome of one suite, shaped for a Dagster AssetCheckResult."""
 
     suite: str
-    success: bool
-    blocking: bool
+    success: bool  # no expectation failed
+    blocking: bool  # the suite may block (parameters.yml)
+    blocked: bool  # an expectation that blocks failed: the check fails with severity error
     metadata: dict[str, Any]
 
 
@@ -774,6 +829,7 @@ def suite_checks(report: ValidationReport) -> dict[str, SuiteCheck]:
             "expectations_evaluated": result.evaluated,
             "expectations_failed": len(result.failures),
             "blocking": result.blocking,
+            "blocked": result.blocked,
             "failures": "\n".join(failure_line(f) for f in result.failures) or "none",
         }
         if report.data_docs_index is not None:
@@ -782,6 +838,7 @@ def suite_checks(report: ValidationReport) -> dict[str, SuiteCheck]:
             suite=result.suite,
             success=result.success,
             blocking=result.blocking,
+            blocked=result.blocked,
             metadata=metadata,
         )
     return checks
@@ -793,11 +850,17 @@ def run_suite(
     data_docs_dir: Path | None = None,
     *,
     parameters: Mapping[str, Any] | None = None,
+    audited_reports: str | None = None,
     run_name: str = "leia-validate",
 ) -> SuiteCheck:
     """Run one suite (for one asset check): success, and metadata with one line per failure."""
     report = validate_warehouse(
-        db_path, data_docs_dir, [name], parameters=parameters, run_name=run_name
+        db_path,
+        data_docs_dir,
+        [name],
+        parameters=parameters,
+        audited_reports=audited_reports,
+        run_name=run_name,
     )
     return suite_checks(report)[name]
 
@@ -828,6 +891,12 @@ def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-rejected-share", type=float, help="largest share of rejected lines in a partition"
     )
     parser.add_argument(
+        "--audited-reports",
+        metavar="CODES",
+        help="whose published figures block: all, none or report codes, comma-separated "
+        "(default: LEIA_AUDITED_REPORTS, else all)",
+    )
+    parser.add_argument(
         "--write-suites",
         action="store_true",
         help="regenerate expectations/gx/expectations/*.json from parameters.yml and the seed",
@@ -855,7 +924,9 @@ def run_validate(args: argparse.Namespace) -> int:
         if value is not None
     }
     try:
-        report = validate_warehouse(database, docs, args.suites, parameters=overrides)
+        report = validate_warehouse(
+            database, docs, args.suites, parameters=overrides, audited_reports=args.audited_reports
+        )
     except (FileNotFoundError, ParametersError) as error:
         print(f"leia validate: error: {error}", file=sys.stderr)
         return 2

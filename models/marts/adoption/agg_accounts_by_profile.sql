@@ -1,34 +1,41 @@
+-- Accounts of the current directory (the newest accounts snapshot) per report profile.
 with
 
-accounts as (
-    select * from {{ ref('stg_raw__accounts') }}
-),
-
-profile_codes as (
-    select * from {{ ref('int_sdet_profile_codes') }}
+snapshots as (
+    select * from {{ ref('agg_accounts_by_snapshot') }}
+    where is_current_snapshot
 ),
 
 profiles as (
     select * from {{ ref('stg_reference__profiles') }}
 ),
 
+newest as (
+    select max(snapshot_date) as snapshot_date
+    from snapshots
+),
+
 counts as (
     select
-        profile_codes.profile_code,
-        count(*) as accounts,
-        cast(sum(case when accounts.account_status = 'active' then 1 else 0 end) as bigint) as active_status_accounts
-    from accounts
-    inner join profile_codes
-        on accounts.sdet_profile_code = profile_codes.sdet_profile_code
-    group by profile_codes.profile_code
+        profile_code,
+        cast(sum(accounts) as bigint) as accounts,
+        cast(sum(active_status_accounts) as bigint) as active_status_accounts
+    from snapshots
+    group by profile_code
+),
+
+final as (
+    select
+        profiles.profile_code as profile,
+        profiles.profile_label_fr,
+        profiles.is_in_appropriation_population,
+        newest.snapshot_date,
+        coalesce(counts.accounts, 0) as accounts,
+        coalesce(counts.active_status_accounts, 0) as active_status_accounts
+    from profiles
+    cross join newest
+    left join counts
+        on profiles.profile_code = counts.profile_code
 )
 
-select
-    profiles.profile_code as profile,
-    profiles.profile_label_fr,
-    profiles.is_in_appropriation_population,
-    coalesce(counts.accounts, 0) as accounts,
-    coalesce(counts.active_status_accounts, 0) as active_status_accounts
-from profiles
-left join counts
-    on profiles.profile_code = counts.profile_code
+select * from final

@@ -2,7 +2,7 @@
 with
 
 sequences as (
-    select * from {{ ref('stg_raw__pedagogical_sequences') }}
+    select * from {{ ref('int_current_pedagogical_sequences') }}
 ),
 
 per_school_year as (

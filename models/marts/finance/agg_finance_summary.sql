@@ -1,5 +1,5 @@
 -- The report's financial figures recomputed from the budget lines and the data.
--- The cost per pupil uses the pupils' accounts of the latest snapshot as denominator.
+-- The cost per pupil uses the pupils' accounts of the current (newest) accounts snapshot.
 -- Ratios are computed in double: a decimal divided by a decimal is a double on DuckDB but a
 -- decimal of 6 digits on Spark.
 with
@@ -95,7 +95,7 @@ select
     schools.schools,
     years.total_cost_eur / years.contract_years / schools.schools as cost_per_school_per_year_eur,
     pupils.pupil_accounts as cost_per_pupil_denominator_pupils,
-    'pupil accounts of the latest accounts snapshot (profile eleve)' as cost_per_pupil_denominator,
+    'pupil accounts of the current (newest) accounts snapshot (profile eleve)' as cost_per_pupil_denominator,
     years.total_cost_eur / years.contract_years / pupils.pupil_accounts as cost_per_pupil_per_year_eur,
     years.eu_cofinancing_eur,
     cast(years.eu_cofinancing_eur as {{ type_double() }}) / years.total_cost_eur as eu_cofinancing_share,

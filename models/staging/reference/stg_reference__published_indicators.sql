@@ -6,15 +6,20 @@ source as (
 
 renamed as (
     select
+        report_code,
         indicator_code,
         display_order,
         section as report_section,
         label_fr,
-        period as indicator_period,
+        metric_code,
+        period_start,
+        period_end,
+        as_of_date,
         published_value,
         unit,
         comparison,
         tolerance,
+        known_mismatch as is_known_mismatch,
         audit_note,
         source as report_quote
     from source

@@ -7,6 +7,8 @@ source as (
 renamed as (
     select
         cast(training_period as {{ dbt.type_string() }}) as training_period,
+        period_start as training_period_start,
+        period_end as training_period_end,
         domain_code,
         domain_label_fr,
         days as training_days,
