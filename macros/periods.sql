@@ -28,3 +28,15 @@
         )
     {%- endif -%}
 {%- endmacro %}
+
+{#- How a value of `unit` is written for a reader (an Excel-style format code, which the BI pages
+    read): rates as percentages, euros with cents, booleans as oui/non. -#}
+{% macro value_format_code(unit) -%}
+    case
+        when {{ unit }} in ('rate', 'share') then '0.0%'
+        when {{ unit }} = 'eur' then '#,##0.00 "€"'
+        when {{ unit }} = 'boolean' then '"oui";"oui";"non"'
+        when {{ unit }} in ('connections_per_month', 'years') then '#,##0.0'
+        else '#,##0'
+    end
+{%- endmacro %}

@@ -70,7 +70,23 @@ SIMPLE_TYPES = re.compile(
 )
 
 # Pages of the site (reports/pages/*.md), as served.
-PAGES = ("/", "/bilan/", "/adoption/", "/connexions/", "/finances/", "/qualite/")
+PAGES = ("/", "/bilan/", "/bilans/", "/adoption/", "/connexions/", "/finances/", "/qualite/")
+
+
+def school_year_pages(bi_db: Path) -> list[str]:
+    """The templated page of each school year's Bilan (reports/pages/bilans/[annee].md): Evidence
+    prerenders a templated page only when a page links to it, so each one is checked."""
+    import duckdb
+
+    con = duckdb.connect(str(bi_db), read_only=True)
+    try:
+        years = con.execute(
+            "select distinct school_year from marts.agg_bilan_school_year order by 1"
+        ).fetchall()
+    finally:
+        con.close()
+    return [f"/bilans/{year}/" for (year,) in years]
+
 
 # How long each npm step may take before it counts as hung (evidence-dev/evidence#3155).
 TIMEOUTS = {"install": 1200, "patch-check": 60, "sources": 600, "build": 1800}
@@ -433,7 +449,8 @@ def build_site(published_db: Path, home: Path) -> Path:
                 f"log {logs / 'build.log'}:\n  " + "\n  ".join(errors[:20])
             )
         built = REPORTS_DIR / "build"
-        missing = [page for page in PAGES if not (built / page.strip("/") / "index.html").is_file()]
+        pages = [*PAGES, *school_year_pages(bi_db)]
+        missing = [page for page in pages if not (built / page.strip("/") / "index.html").is_file()]
         if missing:
             raise BiBuildError(f"pages missing from {built}: {', '.join(missing)}")
         site = home / "site"
@@ -446,7 +463,7 @@ def build_site(published_db: Path, home: Path) -> Path:
             site.rename(old)
         staging.rename(site)
         shutil.rmtree(old, ignore_errors=True)
-    say(f"site: {site} ({len(PAGES)} pages); `leia serve-reports` serves it")
+    say(f"site: {site} ({len(pages)} pages); `leia serve-reports` serves it")
     return site
 
 

@@ -249,8 +249,13 @@ def expected(built_site) -> dict[str, object]:
             ),
             "peaks": column("select peak_month_connections from marts.agg_connections_school_year"),
             "bilan_labels": column(
-                "select label_fr from marts.rpt_bilan_indicators order by display_order"
+                "select label_fr from marts.rpt_bilan_indicators "
+                "where report_code = 'bilan_2017' order by display_order"
             ),
+            "yearly": con.execute(
+                "select school_year, year_status, metric_value from marts.agg_bilan_school_year "
+                "where metric_code = 'connections' order by school_year"
+            ).fetchall(),
             "bilan_mismatches": one(
                 "select count(*) from marts.rpt_bilan_indicators where status = 'mismatch'"
             )[0],
@@ -297,6 +302,25 @@ def _figures(path: str, expected: dict[str, object]) -> list[str]:
             "Bilan financier",
             fr_number(e["bilan_mismatches"]),
         ]
+    if path == "/bilans/":
+        return [
+            *(f"Bilan {year.replace('-', '/')}" for year, _, _ in e["yearly"]),
+            *(
+                "année complète" if status == "complete" else "année partielle"
+                for _, status, _ in e["yearly"]
+            ),
+        ]
+    if path.startswith("/bilans/"):
+        year = path.strip("/").split("/")[1]
+        (connections,) = [value for y, _, value in e["yearly"] if y == year]
+        return [
+            f"Bilan {year.replace('-', '/')}",
+            fr_number(connections),
+            "Taux d'appropriation",
+            "Établissements n'utilisant pas l'ENT",
+            "Comptes : Élèves",
+            "Bilan financier",
+        ]
     if path == "/adoption/":
         return [
             *e["schools_not_using"],
@@ -331,11 +355,16 @@ def _figures(path: str, expected: dict[str, object]) -> list[str]:
     raise AssertionError(path)
 
 
+def year_pages() -> list[str]:
+    """The yearly Bilan's pages of the demo warehouse: one per school year of its extracts."""
+    return [f"/bilans/{year}/" for year in ("2015-2016", "2016-2017", "2017-2018")]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("path", bi.PAGES)
+@pytest.mark.parametrize("path", [*bi.PAGES, *year_pages()])
 def test_every_page_renders_its_figures_in_chromium(path, built_site, served_site, expected):
     home, _ = built_site
-    name = path.strip("/") or "accueil"
+    name = path.strip("/").replace("/", "-") or "accueil"
     screenshots = home / "screenshots"
     screenshots.mkdir(exist_ok=True)
     profile = home / "chromium-profile" / name

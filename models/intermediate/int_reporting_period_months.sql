@@ -43,7 +43,7 @@ month_lengths as (
         month_end,
         {{ dbt.datediff('greatest(month_start, period_start)', 'least(month_end, period_end)', 'day') }}
         + 1 as days_covered,
-        {{ dbt.datediff('month_start', 'month_end', 'day') }} + 1 as days_in_month
+        {{ dbt.datediff('month_start', 'month_end', 'day') }} + 1 as days_in_month  -- noqa: LT05
     from month_ends
 ),
 

@@ -58,7 +58,11 @@ school_year_snapshots as (
     select
         school_year_bounds.school_year,
         coalesce(
-            max(case when snapshots.snapshot_date <= school_year_bounds.school_year_end then snapshots.snapshot_date end),
+            max(
+                case
+                    when snapshots.snapshot_date <= school_year_bounds.school_year_end then snapshots.snapshot_date
+                end
+            ),
             min(snapshots.snapshot_date)
         ) as snapshot_date
     from school_year_bounds

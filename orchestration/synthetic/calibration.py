@@ -44,6 +44,46 @@ class SchoolYearTarget:
 
 
 @dataclass(frozen=True)
+class ProfileChange:
+    """Accounts of one SDET code that take another on 1 September (a new job, same login)."""
+
+    from_sdet: str
+    to_sdet: str
+    share: float
+
+
+@dataclass(frozen=True)
+class Continuation:
+    """How the synthetic world goes on after the report (`leia generate --until`).
+
+    Trends only: growth factors and shares applied to the report's last school year, one school
+    year at a time; no figure of the report is typed here.
+    """
+
+    connections_growth: dict[str, float]  # school year -> factor on the same month a year earlier
+    appropriation_rate_step: float
+    appropriation_rate_cap: float
+    schools_starting_per_year: int
+    sequences_per_connection_factor: float
+    leave_share: dict[str, dict[str, float]]  # profile -> school category -> share closed
+    new_share: dict[str, dict[str, float]]  # profile -> school category -> share created
+    new_accounts_days_before: int
+    pupils_to_lycee_share: float
+    pupils_to_lycee_categories: tuple[str, ...]
+    teachers_changing_school_share: float
+    profile_changes: tuple[ProfileChange, ...]
+
+    def growth(self, school_year: str) -> float:
+        """The factor of a school year; a year after the last one listed repeats the last."""
+        if school_year in self.connections_growth:
+            return self.connections_growth[school_year]
+        earlier = [y for y in sorted(self.connections_growth) if y < school_year]
+        if not earlier:
+            raise CalibrationError(f"continuation: no connections_growth for {school_year}")
+        return self.connections_growth[earlier[-1]]
+
+
+@dataclass(frozen=True)
 class Calibration:
     name: str
     source: Path
@@ -71,6 +111,7 @@ class Calibration:
     sequences_extra_share: float
     sequences_draft_share: float
     subjects: tuple[str, ...]
+    continuation: Continuation | None = None  # None: the data cannot go on after the report
 
     @property
     def first_day(self) -> dt.date:
@@ -93,7 +134,11 @@ def load_calibration(path: Path | str = DEFAULT_CALIBRATION) -> Calibration:
     path = Path(path)
     with path.open(encoding="utf-8") as handle:
         raw: dict[str, Any] = yaml.safe_load(handle)
-    values = reference.published_values()
+    values = reference.published_values(raw["report"])
+    if not values:
+        raise CalibrationError(
+            f"{path.name}: report {raw['report']!r} has no row in seeds/published_indicators.csv"
+        )
     known_schools = {s.uai for s in reference.schools()}
     known_profiles = {p.code for p in reference.profiles()}
 
@@ -148,6 +193,13 @@ def load_calibration(path: Path | str = DEFAULT_CALIBRATION) -> Calibration:
             f"{path.name}: services not in seeds/services.csv: {unknown_services}"
         )
 
+    categories = set(raw["accounts"]["school_size_weight"])
+    continuation = (
+        _continuation(raw["continuation"], path.name, categories, known_profiles)
+        if "continuation" in raw
+        else None
+    )
+
     sequences = raw["pedagogical_sequences"]
     published_sequences = _indicator(
         values, sequences["indicator"], f"{path.name}: pedagogical_sequences"
@@ -179,4 +231,71 @@ def load_calibration(path: Path | str = DEFAULT_CALIBRATION) -> Calibration:
         sequences_extra_share=float(sequences["extra_after_2017"]),
         sequences_draft_share=float(sequences["draft_share"]),
         subjects=tuple(sequences["subjects"]),
+        continuation=continuation,
+    )
+
+
+def _share(value: Any, where: str) -> float:
+    share = float(value)
+    if not 0 <= share <= 1:
+        raise CalibrationError(f"{where}: {value} is not a share between 0 and 1")
+    return share
+
+
+def _shares_by_category(
+    raw: dict[str, dict[str, Any]], where: str, categories: set[str], profiles: set[str]
+) -> dict[str, dict[str, float]]:
+    unknown = sorted(set(raw) - profiles)
+    if unknown:
+        raise CalibrationError(f"{where}: profiles not in seeds/profiles.csv: {unknown}")
+    shares = {}
+    for profile, by_category in raw.items():
+        if set(by_category) != categories:
+            raise CalibrationError(
+                f"{where}.{profile}: must give a share for each school category "
+                f"{sorted(categories)}, got {sorted(by_category)}"
+            )
+        shares[profile] = {c: _share(v, f"{where}.{profile}.{c}") for c, v in by_category.items()}
+    return shares
+
+
+def _continuation(
+    raw: dict[str, Any], file_name: str, categories: set[str], profiles: set[str]
+) -> Continuation:
+    where = f"{file_name}: continuation"
+    growth = {str(year): float(factor) for year, factor in raw["connections_growth"].items()}
+    if not growth or min(growth.values()) <= 0:
+        raise CalibrationError(f"{where}.connections_growth: positive factors by school year")
+    rollover = raw["rollover"]
+    sdet_codes = {code for p in reference.profiles() for code in p.sdet_codes}
+    changes = []
+    for change in rollover["profile_changes"]:
+        unknown = sorted({change["from"], change["to"]} - sdet_codes)
+        if unknown:
+            raise CalibrationError(
+                f"{where}.rollover.profile_changes: SDET codes not in seeds/profiles.csv: {unknown}"
+            )
+        changes.append(ProfileChange(change["from"], change["to"], _share(change["share"], where)))
+    to_lycee = rollover["pupils_to_lycee"]
+    unknown = sorted(set(to_lycee["to_categories"]) - categories)
+    if unknown:
+        raise CalibrationError(f"{where}.rollover.pupils_to_lycee: unknown categories {unknown}")
+    cap = _share(raw["appropriation_rate_cap"], f"{where}.appropriation_rate_cap")
+    return Continuation(
+        connections_growth=growth,
+        appropriation_rate_step=float(raw["appropriation_rate_step"]),
+        appropriation_rate_cap=cap,
+        schools_starting_per_year=int(raw["schools_starting_per_year"]),
+        sequences_per_connection_factor=float(raw["sequences_per_connection_factor"]),
+        leave_share=_shares_by_category(
+            rollover["leave_share"], f"{where}.rollover.leave_share", categories, profiles
+        ),
+        new_share=_shares_by_category(
+            rollover["new_share"], f"{where}.rollover.new_share", categories, profiles
+        ),
+        new_accounts_days_before=int(rollover["new_accounts_days_before"]),
+        pupils_to_lycee_share=_share(to_lycee["share"], f"{where}.rollover.pupils_to_lycee"),
+        pupils_to_lycee_categories=tuple(to_lycee["to_categories"]),
+        teachers_changing_school_share=_share(rollover["teachers_changing_school_share"], where),
+        profile_changes=tuple(changes),
     )

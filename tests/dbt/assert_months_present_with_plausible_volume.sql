@@ -31,18 +31,26 @@ month_offsets as (
     from {{ integers(3) }}
 ),
 
-expected_months as (
-    select cast({{ dbt.dateadd('month', 'month_offsets.month_offset', 'bounds.first_month') }} as date) as month_start
+spine as (
+    select
+        cast({{ dbt.dateadd('month', 'month_offsets.month_offset', 'bounds.first_month') }} as date)
+            as month_start,
+        bounds.last_month
     from bounds
     cross join month_offsets
-    where cast({{ dbt.dateadd('month', 'month_offsets.month_offset', 'bounds.first_month') }} as date) <= bounds.last_month
+),
+
+expected_months as (
+    select month_start
+    from spine
+    where month_start <= last_month
 ),
 
 volumes as (
     select
         expected_months.month_start,
         coalesce(months.connections, 0) as connections,
-        coalesce({{ dbt.datediff('expected_months.month_start', 'months.last_day', 'day') }} + 1, 1)
+        coalesce({{ dbt.datediff('expected_months.month_start', 'months.last_day', 'day') }} + 1, 1)  -- noqa: LT05
             as days_of_data
     from expected_months
     left join months on expected_months.month_start = months.month_start

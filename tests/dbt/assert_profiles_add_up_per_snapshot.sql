@@ -21,8 +21,10 @@ by_profile as (
 final as (
     select
         'accounts by profile add up to the snapshot' as rule,
-        {{ dbt.concat(["'snapshot of '", dbt.cast('coalesce(loaded.snapshot_date, by_profile.snapshot_date)', dbt.type_string())]) }}
-            as period,
+        {{ dbt.concat([
+            "'snapshot of '",
+            dbt.cast('coalesce(loaded.snapshot_date, by_profile.snapshot_date)', dbt.type_string())
+        ]) }} as period,
         {{ dbt.cast('coalesce(loaded.accounts, 0)', dbt.type_string()) }} as expected,
         {{ dbt.cast('coalesce(by_profile.accounts, 0)', dbt.type_string()) }} as observed
     from loaded

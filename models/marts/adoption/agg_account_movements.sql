@@ -18,7 +18,7 @@ consecutive as (
         max(earlier.snapshot_date) as previous_snapshot_date
     from snapshot_dates as later
     inner join snapshot_dates as earlier
-        on earlier.snapshot_date < later.snapshot_date
+        on later.snapshot_date > earlier.snapshot_date
     group by later.snapshot_date
 ),
 
@@ -63,19 +63,39 @@ compared as (
 ),
 
 movements as (
-    select snapshot_date, previous_snapshot_date, uai, profile_code, 'created' as movement
+    select
+        snapshot_date,
+        previous_snapshot_date,
+        uai,
+        profile_code,
+        'created' as movement
     from compared
     where is_in_later and not is_in_earlier
     union all
-    select snapshot_date, previous_snapshot_date, uai, profile_code, 'closed' as movement
+    select
+        snapshot_date,
+        previous_snapshot_date,
+        uai,
+        profile_code,
+        'closed' as movement
     from compared
     where is_in_earlier and not is_in_later
     union all
-    select snapshot_date, previous_snapshot_date, uai, profile_code, 'changed_school' as movement
+    select
+        snapshot_date,
+        previous_snapshot_date,
+        uai,
+        profile_code,
+        'changed_school' as movement
     from compared
     where has_changed_school
     union all
-    select snapshot_date, previous_snapshot_date, uai, profile_code, 'changed_profile' as movement
+    select
+        snapshot_date,
+        previous_snapshot_date,
+        uai,
+        profile_code,
+        'changed_profile' as movement
     from compared
     where has_changed_profile
 ),

@@ -16,6 +16,10 @@ catalogue as (
     select * from {{ ref('stg_reference__bilan_metrics') }}
 ),
 
+sections as (
+    select * from {{ ref('stg_reference__bilan_sections') }}
+),
+
 profiles as (
     select * from {{ ref('stg_reference__profiles') }}
 ),
@@ -99,14 +103,18 @@ final as (
         case when school_years.is_complete_school_year then 'complete' else 'partial' end as year_status,
         school_years.population_snapshot_date,
         labelled.report_section,
+        sections.section_label_fr,
         labelled.display_order,
         labelled.metric_code,
         labelled.label_fr,
         labelled.unit,
+        {{ value_format_code('labelled.unit') }} as value_format,
         labelled.metric_value
     from labelled
     inner join school_years
         on labelled.school_year = school_years.school_year
+    left join sections
+        on labelled.report_section = sections.report_section
 )
 
 select * from final

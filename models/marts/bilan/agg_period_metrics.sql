@@ -131,21 +131,27 @@ connections_by_period as (
 
 connection_metrics as (
     select
-        period_key, 'connections' as metric_code, connections as metric_value
+        period_key,
+        'connections' as metric_code,
+        connections as metric_value
     from connections_by_period
     union all
     select
-        period_key, 'monthly_average_connections' as metric_code,
+        period_key,
+        'monthly_average_connections' as metric_code,
         case when months_covered > 0 then connections / months_covered end as metric_value
     from connections_by_period
     union all
     select
-        period_key, 'monthly_average_connections_appropriation' as metric_code,
+        period_key,
+        'monthly_average_connections_appropriation' as metric_code,
         case when months_covered > 0 then appropriation_connections / months_covered end as metric_value
     from connections_by_period
     union all
     select
-        period_key, 'peak_month_connections' as metric_code, peak_month_connections as metric_value
+        period_key,
+        'peak_month_connections' as metric_code,
+        peak_month_connections as metric_value
     from connections_by_period
 ),
 
@@ -210,23 +216,29 @@ appropriation_by_period as (
 
 appropriation_metrics as (
     select
-        period_key, 'active_accounts' as metric_code, active_accounts as metric_value, 'events' as requires
+        period_key,
+        'active_accounts' as metric_code,
+        active_accounts as metric_value,
+        'events' as requires
     from appropriation_by_period
     union all
     select
-        period_key, 'appropriation_population_accounts' as metric_code,
+        period_key,
+        'appropriation_population_accounts' as metric_code,
         case when snapshot_date is not null then coalesce(population_accounts, 0) end as metric_value,
         'snapshot' as requires
     from appropriation_by_period
     union all
     select
-        period_key, 'appropriation_active_accounts' as metric_code,
+        period_key,
+        'appropriation_active_accounts' as metric_code,
         case when snapshot_date is not null then coalesce(population_active_accounts, 0) end as metric_value,
         'events_and_snapshot' as requires
     from appropriation_by_period
     union all
     select
-        period_key, 'appropriation_rate' as metric_code,
+        period_key,
+        'appropriation_rate' as metric_code,
         case when population_accounts > 0 then population_active_accounts / population_accounts end
             as metric_value,
         'events_and_snapshot' as requires
@@ -315,7 +327,7 @@ sequence_metrics as (
         cast(count(sequences.sequence_id) as {{ type_double() }}) as metric_value
     from as_of_periods
     left join sequences
-        on sequences.created_on <= as_of_periods.as_of_date
+        on as_of_periods.as_of_date >= sequences.created_on
     group by as_of_periods.period_key
 ),
 
@@ -329,28 +341,46 @@ pupils as (
 ),
 
 finance_metrics as (
-    select periods.period_key, 'total_cost_eur' as metric_code, finance.total_cost_eur as metric_value
-    from periods cross join finance
-    union all
-    select periods.period_key, 'contract_years' as metric_code, finance.contract_years as metric_value
+    select
+        periods.period_key,
+        'total_cost_eur' as metric_code,
+        finance.total_cost_eur as metric_value
     from periods cross join finance
     union all
     select
-        periods.period_key, 'cost_per_school_per_year_eur' as metric_code,
+        periods.period_key,
+        'contract_years' as metric_code,
+        finance.contract_years as metric_value
+    from periods cross join finance
+    union all
+    select
+        periods.period_key,
+        'cost_per_school_per_year_eur' as metric_code,
         finance.cost_per_school_per_year_eur as metric_value
     from periods cross join finance
     union all
-    select periods.period_key, 'eu_cofinancing_eur' as metric_code, finance.eu_cofinancing_eur as metric_value
+    select
+        periods.period_key,
+        'eu_cofinancing_eur' as metric_code,
+        finance.eu_cofinancing_eur as metric_value
     from periods cross join finance
     union all
     select
-        periods.period_key, 'eu_cofinancing_share' as metric_code, finance.eu_cofinancing_share as metric_value
+        periods.period_key,
+        'eu_cofinancing_share' as metric_code,
+        finance.eu_cofinancing_share as metric_value
     from periods cross join finance
     union all
-    select periods.period_key, 'consumed_eur' as metric_code, finance.consumed_eur as metric_value
+    select
+        periods.period_key,
+        'consumed_eur' as metric_code,
+        finance.consumed_eur as metric_value
     from periods cross join finance
     union all
-    select periods.period_key, 'consumed_years' as metric_code, finance.consumed_years as metric_value
+    select
+        periods.period_key,
+        'consumed_years' as metric_code,
+        finance.consumed_years as metric_value
     from periods cross join finance
 ),
 
@@ -481,25 +511,75 @@ school_metrics as (
 ),
 
 metrics as (
-    select period_key, metric_code, metric_value, 'reference' as requires from school_metrics
+    select
+        period_key,
+        metric_code,
+        metric_value,
+        'reference' as requires
+    from school_metrics
     union all
-    select period_key, metric_code, metric_value, 'snapshot' as requires from account_metrics
+    select
+        period_key,
+        metric_code,
+        metric_value,
+        'snapshot' as requires
+    from account_metrics
     union all
-    select period_key, metric_code, metric_value, 'events' as requires from connection_metrics
+    select
+        period_key,
+        metric_code,
+        metric_value,
+        'events' as requires
+    from connection_metrics
     union all
-    select period_key, metric_code, metric_value, requires from appropriation_metrics
+    select
+        period_key,
+        metric_code,
+        metric_value,
+        requires
+    from appropriation_metrics
     union all
-    select period_key, metric_code, metric_value, 'events' as requires from not_using_metrics
+    select
+        period_key,
+        metric_code,
+        metric_value,
+        'events' as requires
+    from not_using_metrics
     union all
-    select period_key, metric_code, metric_value, 'sequences' as requires from sequence_metrics
+    select
+        period_key,
+        metric_code,
+        metric_value,
+        'sequences' as requires
+    from sequence_metrics
     union all
-    select period_key, metric_code, metric_value, 'reference' as requires from finance_metrics
+    select
+        period_key,
+        metric_code,
+        metric_value,
+        'reference' as requires
+    from finance_metrics
     union all
-    select period_key, metric_code, metric_value, requires from cost_metrics
+    select
+        period_key,
+        metric_code,
+        metric_value,
+        requires
+    from cost_metrics
     union all
-    select period_key, metric_code, metric_value, 'events' as requires from tool_metrics
+    select
+        period_key,
+        metric_code,
+        metric_value,
+        'events' as requires
+    from tool_metrics
     union all
-    select period_key, metric_code, metric_value, 'reference' as requires from training_metrics
+    select
+        period_key,
+        metric_code,
+        metric_value,
+        'reference' as requires
+    from training_metrics
 ),
 
 final as (

@@ -8,6 +8,10 @@ published as (
     select * from {{ ref('stg_reference__published_indicators') }}
 ),
 
+sections as (
+    select * from {{ ref('stg_reference__bilan_sections') }}
+),
+
 metrics as (
     select * from {{ ref('agg_period_metrics') }}
     where period_kind = 'figure'
@@ -37,10 +41,13 @@ sequence_coverage as (
 figures as (
     select
         published.*,
+        sections.section_label_fr,
         metrics.requires,
         metrics.snapshot_date,
         metrics.metric_value
     from published
+    left join sections
+        on published.report_section = sections.report_section
     left join metrics
         on
             {{ figure_period_key('published.period_start', 'published.period_end', 'published.as_of_date') }}
@@ -68,8 +75,9 @@ coverage as (
     select
         covered.*,
         case
-            when requires is null then 'no metric ' || metric_code || ' for this period'
-            when requires in ('events', 'events_and_snapshot') and not has_events
+            when covered.requires is null
+                then {{ dbt.concat(["'no metric '", 'covered.metric_code', "' for this period'"]) }}
+            when covered.requires in ('events', 'events_and_snapshot') and not covered.has_events
                 then {{ dbt.concat([
                     "'events loaded from '",
                     "coalesce(" ~ dbt.cast('events_first_day', dbt.type_string()) ~ ", '-')",
@@ -77,10 +85,13 @@ coverage as (
                     "coalesce(" ~ dbt.cast('events_last_day', dbt.type_string()) ~ ", '-')",
                     "' only'"
                 ]) }}
-            when requires in ('snapshot', 'events_and_snapshot') and not has_snapshot
+            when covered.requires in ('snapshot', 'events_and_snapshot') and not covered.has_snapshot
                 then {{ dbt.concat(["'no accounts snapshot of '", dbt.cast('as_of_date', dbt.type_string())]) }}
-            when requires = 'sequences' and not has_sequences
-                then {{ dbt.concat(["'no pedagogical sequences snapshot on or after '", dbt.cast('as_of_date', dbt.type_string())]) }}
+            when covered.requires = 'sequences' and not covered.has_sequences
+                then {{ dbt.concat([
+                    "'no pedagogical sequences snapshot on or after '",
+                    dbt.cast('as_of_date', dbt.type_string())
+                ]) }}
         end as not_covered_reason
     from covered
 ),
@@ -110,6 +121,7 @@ final as (
         indicator_code,
         display_order,
         report_section,
+        section_label_fr,
         label_fr,
         metric_code,
         period_start,
@@ -118,6 +130,7 @@ final as (
         published_value,
         computed_value,
         unit,
+        {{ value_format_code('unit') }} as value_format,
         comparison,
         tolerance,
         is_known_mismatch,

@@ -1,24 +1,21 @@
--- Bilan 2017: every published figure beside the value computed from data (marts.rpt_bilan_indicators).
+-- The published reports: every figure beside the value computed on its own period
+-- (marts.rpt_bilan_indicators).
 -- Small cells: a computed count of accounts below 5 is shown as NULL (docs/bi.md). The published
 -- value is the report's own, public, figure.
 -- published_fmt / computed_fmt: Excel-style format codes read by the page (DataTable fmtColumn).
 select
     display_order,
+    report_code,
     indicator_code,
     report_section,
-    case report_section
-        when 'contexte' then 'Contexte'
-        when 'bilan_chiffre' then 'Bilan chiffré'
-        when 'statistiques_usages' then 'Statistiques d''usages'
-        when 'appropriation' then 'L''appropriation de l''ENT'
-        when 'bilan_financier' then 'Bilan financier'
-        when 'formations' then 'Formations'
-        when 'outils' then 'Outils les plus sollicités'
-        else report_section
-    end as section_label,
-    min(display_order) over (partition by report_section) as section_order,
+    section_label_fr as section_label,
+    min(display_order) over (partition by report_code, report_section) as section_order,
     label_fr,
-    period,
+    -- the figure's period as the reader knows it: 01/09/2017 – 15/01/2018, au 15/01/2018
+    trim(
+        coalesce(strftime(period_start, '%d/%m/%Y') || ' – ' || strftime(period_end, '%d/%m/%Y'), '')
+        || coalesce(' au ' || strftime(as_of_date, '%d/%m/%Y'), '')
+    ) as period,
     unit,
     comparison,
     case comparison
@@ -36,6 +33,8 @@ select
         when 'match' then 'conforme'
         when 'rounding' then 'arrondi'
         when 'mismatch' then 'écart'
+        when 'not_covered' then 'non couvert'
+        when 'not_computed' then 'non calculé'
         else status
     end as status_fr,
     coalesce(note, '') as note,
@@ -46,12 +45,6 @@ select
         when unit = 'boolean' then '"oui";"oui";"non"'
         else '#,##0'
     end as published_fmt,
-    case
-        when unit in ('rate', 'share') then '0.0%'
-        when unit = 'eur' then '#,##0.00 "€"'
-        when unit = 'boolean' then '"oui";"oui";"non"'
-        when unit = 'connections_per_month' then '#,##0.0'
-        else '#,##0'
-    end as computed_fmt
+    value_format as computed_fmt
 from marts.rpt_bilan_indicators
-order by display_order
+order by report_code, display_order
