@@ -101,6 +101,7 @@ def calibration_yaml() -> dict[str, Any]:
 # shared by the test modules that read marts. Scale 1 is the report's calibration; the small one
 # is for tests that only need some data.
 DEMO_SEED = 2017
+SMALL_UNTIL = "2018-09"
 
 
 def build_warehouse(landing: Path, database: Path, calibrated: bool = True) -> None:
@@ -137,10 +138,12 @@ def run_dbt(arguments: list[str], database: Path) -> subprocess.CompletedProcess
     return result
 
 
-def _generated_and_built(tmp_path_factory: pytest.TempPathFactory, name: str, scale: float):
+def _generated_and_built(
+    tmp_path_factory: pytest.TempPathFactory, name: str, scale: float, until: str | None = None
+):
     root = tmp_path_factory.mktemp(name)
     landing, database = root / "landing", root / "build.duckdb"
-    generate(landing, seed=DEMO_SEED, scale=scale)
+    generate(landing, seed=DEMO_SEED, scale=scale, until=until)
     build_warehouse(landing, database, calibrated=scale == 1.0)
     return landing, database
 
@@ -153,8 +156,10 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path
 
 @pytest.fixture(scope="session")
 def small_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(landing, database) of small extracts (scale 0.02), loaded and built."""
-    return _generated_and_built(tmp_path_factory, "small", 0.02)
+    """(landing, database) of small extracts (scale 0.02), loaded and built. They go on after
+    the report to September 2018: accounts snapshots of 2018-01-15, 2018-09-01 and 2018-09-30
+    (a directory history), a complete school year 2017-2018 and the start of 2018-2019."""
+    return _generated_and_built(tmp_path_factory, "small", 0.02, until=SMALL_UNTIL)
 
 
 # --------------------------------------------------------------------- extract files, by hand

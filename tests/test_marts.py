@@ -60,9 +60,15 @@ def extracts(small_warehouse: tuple[Path, Path]) -> duckdb.DuckDBPyConnection:
         "create view accounts as select * from snapshots "
         "where snapshot_date = (select max(snapshot_date) from snapshots)"
     )
+    # the newest sequences snapshot holds every sequence created so far
     con.execute(
-        "create view sequences as select * from "
-        f"read_csv({files(landing, 'pedagogical_sequences')}, all_varchar = true)"
+        "create view sequence_snapshots as select *, "
+        "regexp_extract(filename, 'sequences_([0-9-]+)[.]csv', 1) as snapshot_date from "
+        f"read_csv({files(landing, 'pedagogical_sequences')}, all_varchar = true, filename = true)"
+    )
+    con.execute(
+        "create view sequences as select * from sequence_snapshots "
+        "where snapshot_date = (select max(snapshot_date) from sequence_snapshots)"
     )
     con.execute(f"create view profiles as select * from read_csv('{SEEDS_DIR}/profiles.csv')")
     con.execute(f"create view services as select * from read_csv('{SEEDS_DIR}/services.csv')")
@@ -99,8 +105,8 @@ def test_monthly_average_divides_by_teaching_months(extracts, marts) -> None:
         "select school_year, connections, months_covered, monthly_average "
         "from marts.agg_connections_school_year"
     ).fetchall():
-        end_year = int(school_year[-4:])
-        if last_day.year == end_year and last_day.month < 8:
+        start_year = last_day.year if last_day.month >= 9 else last_day.year - 1
+        if school_year == f"{start_year}-{start_year + 1}" and last_day.month != 8:
             # September to the last month, the last one counted by halves
             full_months = (last_day.month + 12 - 9) % 12
             days_in_month = (
