@@ -55,6 +55,7 @@ BI_SCHEMAS: tuple[tuple[str, str | None], ...] = (
     ("reference", None),
     ("raw", "load_log"),
     ("raw", "rejected_rows"),
+    ("raw", "landing_files"),
     ("quality", None),
 )
 # Event-level or row-level data that never reaches the BI copy; the hourly aggregate of the
@@ -125,12 +126,13 @@ def export_for_bi(source_db: Path, target_db: Path) -> Path:
     """Write the BI copy of `source_db` (the published warehouse) to `target_db`.
 
     It holds the marts (less the event-level `fct_authentications`), the reference data, the
-    load log and the rejected rows (without their redacted text), `quality.*` when present, and
-    two tables made for the site: `bi.connections_by_hour_weekday` (connections per school year,
-    weekday and hour, from marts.agg_connections_hourly) and `quality.validation_results` (a
-    copy of the warehouse's, latest run only, or one row saying there is none yet). The file is
-    written in DuckDB storage format BI_STORAGE_VERSION, beside the target, then moved into
-    place: Evidence never sees a half-written copy. `source_db` is opened read-only.
+    load log, the landing folder's files and the rejected rows (without their redacted text),
+    `quality.*` when present, and two tables made for the site:
+    `bi.connections_by_hour_weekday` (connections per school year, weekday and hour, from
+    marts.agg_connections_hourly) and `quality.validation_results` (a copy of the warehouse's,
+    latest run only, or one row saying there is none yet). The file is written in DuckDB storage
+    format BI_STORAGE_VERSION, beside the target, then moved into place: Evidence never sees a
+    half-written copy. `source_db` is opened read-only.
     """
     import duckdb
 

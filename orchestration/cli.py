@@ -92,6 +92,10 @@ def add_run(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "run",
         help="load the extracts, build the marts and publish the warehouse (demo data if none)",
+        description="Load the extracts, build the marts and publish the warehouse (demo data if "
+        "none). One run at a time in a LEIA_HOME: the run lock (LEIA_HOME/run.lock) is held from "
+        "the first load to the publication.",
+        epilog=RUN_EXIT_CODES,
     )
     parser.add_argument(
         "--landing", type=Path, help="extracts folder (default: LEIA_LANDING, else data/landing)"
@@ -113,7 +117,50 @@ def add_run(subparsers: argparse._SubParsersAction) -> None:
         "comma-separated (default: LEIA_AUDITED_REPORTS, else all). Extracts that are not the "
         "ENT the reports describe (test sets, --scale) cannot reproduce them: say none",
     )
+    parser.add_argument(
+        "--rekey",
+        action="store_true",
+        help="with --full: rebuild every month and snapshot with the current pseudonymisation key "
+        "(LEIA_PSEUDONYMISATION_KEY) after a change of key; published only if every check passes",
+    )
+    add_wait_argument(parser)
     parser.set_defaults(handler=run_run)
+
+
+RUN_EXIT_CODES = (
+    "exit codes: 0 published; 1 a step or a blocking check failed (the published warehouse is "
+    "unchanged, the failed build is kept in LEIA_HOME/failed/); 2 bad arguments, the dbt "
+    "manifest is missing (`make setup`), or the pseudonymisation key is not the warehouse's "
+    "(nothing was done; see --rekey); 3 another run holds LEIA_HOME's run lock "
+    "(LEIA_HOME/run.lock): nothing was done, see --wait"
+)
+
+
+def seconds_argument(text: str) -> float:
+    value = float(text)
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number of seconds >= 0")
+    return value
+
+
+def add_wait_argument(parser: argparse.ArgumentParser) -> None:
+    """--wait: one run at a time in a LEIA_HOME (orchestration/run_lock.py)."""
+    parser.add_argument(
+        "--wait",
+        type=seconds_argument,
+        default=0.0,
+        metavar="SECONDS",
+        help="if another run holds LEIA_HOME's run lock, wait up to SECONDS for it to end "
+        "(default 0: stop at once with exit code 3)",
+    )
+
+
+def refused(command: str, error: Exception) -> int:
+    """Another run holds the run lock: say who, exit 3 (nothing was done)."""
+    from orchestration.run_lock import EXIT_RUN_IN_PROGRESS
+
+    print(f"leia {command}: {error}", file=sys.stderr)
+    return EXIT_RUN_IN_PROGRESS
 
 
 @dataclass
@@ -220,28 +267,75 @@ def months_to_load(paths: Paths, full: bool) -> list[str]:
     candidates, purged_note = without_purged(build, candidates)
     if purged_note:
         say(purged_note)
-    months, out_of_scope = split_months(candidates)
-    if out_of_scope:
-        say(f"not loaded, before the first partition: auth_events of {', '.join(out_of_scope)}")
+    months, _ = split_months(candidates)  # the others are said by say_landing()
     return months
 
 
+def say_landing(paths: Paths) -> None:
+    """Every file of the landing folder the run does not load, and why."""
+    from orchestration.landing import WARNING, account_landing, not_loaded
+
+    for file in not_loaded(account_landing(paths.landing)):
+        prefix = (
+            "warning: not loaded, check the delivery" if file.status == WARNING else "not loaded"
+        )
+        say(f"{prefix}: {file.line()}")
+
+
+def check_key(paths: Paths, rekey: bool) -> None:
+    """Refuse a run whose pseudonymisation key is not the warehouse's (KeyChangedError), or a
+    rekey that cannot re-key everything (RekeyError), before anything is loaded."""
+    from orchestration.extracts.pseudonymise import pseudonymiser_for
+    from orchestration.pipeline import check_rekey, check_warehouse_key
+    from orchestration.resources import DuckDBWarehouse
+
+    build = DuckDBWarehouse.from_paths(paths).build_database
+    database = build if build.exists() else paths.warehouse
+    pseudonymiser = pseudonymiser_for(paths.landing, rekey=rekey)
+    check_warehouse_key(database, pseudonymiser)
+    if rekey:
+        check_rekey(database, paths.landing)
+
+
 def run_warehouse(
-    paths: Paths, full: bool = False, audited_reports: str | None = None
+    paths: Paths,
+    full: bool = False,
+    audited_reports: str | None = None,
+    wait_seconds: float = 0,
+    rekey: bool = False,
 ) -> RunOutcome:
     """Materialise the whole graph in-process, in one run: the months to load (all of them with
     `full`), the snapshots, dbt build (incremental by month), the checks and publish.
-    `audited_reports`: whose published figures block (default: LEIA_AUDITED_REPORTS)."""
+    `audited_reports`: whose published figures block (default: LEIA_AUDITED_REPORTS).
+
+    Holds LEIA_HOME's run lock throughout, from choosing the months (which may reset the build
+    file) to keeping a failed build; RunInProgressError if another run holds it (after waiting
+    up to `wait_seconds`)."""
+    from orchestration.run_lock import run_lock
+
+    with run_lock(paths.home, wait_seconds=wait_seconds):
+        check_key(paths, rekey)
+        return _run_warehouse(paths, full or rekey, audited_reports, rekey)
+
+
+def _run_warehouse(
+    paths: Paths, full: bool, audited_reports: str | None, rekey: bool = False
+) -> RunOutcome:
     from dagster import AssetCheckSeverity
 
-    from orchestration.assets.raw import FULL_RELOAD_TAG
+    from orchestration.assets.raw import FULL_RELOAD_TAG, REKEY_TAG
     from orchestration.definitions import build_definitions
     from orchestration.pipeline import dagster_instance, keep_failed_build
     from orchestration.resources import DuckDBWarehouse
     from orchestration.schedules import WAREHOUSE_JOB, warehouse_run
 
+    say_landing(paths)
     months = months_to_load(paths, full)
-    tags = {"leia/trigger": "leia run", **({FULL_RELOAD_TAG: "true"} if full else {})}
+    tags = {
+        "leia/trigger": "leia run",
+        **({FULL_RELOAD_TAG: "true"} if full else {}),
+        **({REKEY_TAG: "true"} if rekey else {}),
+    }
     request = warehouse_run(months, tags=tags)
     defs = build_definitions(
         paths, loggers={"progress": progress_logger_definition()}, audited_reports=audited_reports
@@ -353,19 +447,45 @@ def summary_lines(database: Path) -> list[str]:
 
 
 def run_run(args: argparse.Namespace) -> int:
-    from orchestration.pipeline import has_extracts
+    from orchestration.run_lock import RunInProgressError, run_lock
 
     paths = Paths.from_env(args.landing, args.warehouse_dir)
+    try:
+        # before anything else: a refused run reads the lock file and does nothing more
+        with run_lock(paths.home, wait_seconds=args.wait):
+            return _run_run(args, paths)
+    except RunInProgressError as error:
+        return refused("run", error)
+
+
+def _run_run(args: argparse.Namespace, paths: Paths) -> int:
+    from orchestration.pipeline import has_extracts
+
     if not has_extracts(paths.landing):
         say(
             f"no extracts in {paths.landing}: generating the demo extracts first "
             f"(seed {DEMO_SEED}, scale {DEMO_SCALE:g})"
         )
         generate_extracts(paths.landing, DEMO_SEED, DEMO_SCALE, None)
+    from orchestration.extracts.pseudonymise import PseudonymisationError
+    from orchestration.pipeline import RekeyError
+
+    if args.rekey and not args.full:
+        print(
+            "leia run: error: --rekey needs --full: every month and snapshot is reloaded with "
+            "the new key",
+            file=sys.stderr,
+        )
+        return 2
     try:
-        outcome = run_warehouse(paths, full=args.full, audited_reports=args.audited_reports)
+        outcome = run_warehouse(
+            paths, full=args.full, audited_reports=args.audited_reports, rekey=args.rekey
+        )
     except FileNotFoundError as error:  # the dbt manifest: `make setup` was not run
         print(f"leia run: error: {error}", file=sys.stderr)
+        return 2
+    except (PseudonymisationError, RekeyError) as error:  # nothing was loaded
+        print(f"leia run: refused: {error}", file=sys.stderr)
         return 2
     for check in outcome.warned_checks:
         say(f"check warning: {check}")
@@ -402,13 +522,17 @@ def add_validate(subparsers: argparse._SubParsersAction) -> None:
 # ----------------------------------------------------------------------------------- rollback
 def add_rollback(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "rollback", help="publish again the previous kept version of the warehouse"
+        "rollback",
+        help="publish again the previous kept version of the warehouse",
+        epilog="exit codes: 0 done; 1 no such version, or the build file is in use; 3 another "
+        "run holds LEIA_HOME's run lock: nothing was done, see --wait",
     )
     parser.add_argument("--warehouse-dir", type=Path, help="LEIA_HOME (default: warehouse)")
     parser.add_argument(
         "--to", help="a kept version's file name (default: the one before the published one)"
     )
     parser.add_argument("--list", action="store_true", help="list the kept versions and exit")
+    add_wait_argument(parser)
     parser.set_defaults(handler=run_rollback)
 
 
@@ -420,6 +544,7 @@ def run_rollback(args: argparse.Namespace) -> int:
         rollback,
     )
     from orchestration.resources import DuckDBWarehouse
+    from orchestration.run_lock import RunInProgressError
 
     paths = Paths.from_env(None, args.warehouse_dir)
     published = paths.warehouse
@@ -430,7 +555,14 @@ def run_rollback(args: argparse.Namespace) -> int:
         return 0
     target = paths.home / VERSIONS_DIR / args.to if args.to else None
     try:
-        done = rollback(published, DuckDBWarehouse.from_paths(paths).build_database, target)
+        done = rollback(
+            published,
+            DuckDBWarehouse.from_paths(paths).build_database,
+            target,
+            wait_seconds=args.wait,
+        )
+    except RunInProgressError as error:
+        return refused("rollback", error)
     except (FileNotFoundError, BuildInUseError) as error:
         print(f"leia rollback: error: {error}", file=sys.stderr)
         return 1
@@ -445,6 +577,8 @@ def add_purge(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "purge",
         help="delete authentication events older than the retention period; aggregates stay",
+        epilog="exit codes: 0 done; 1 refused (events no aggregate holds, or failed checks); 3 "
+        "another run holds LEIA_HOME's run lock: nothing was done, see --wait",
     )
     parser.add_argument("--warehouse-dir", type=Path, help="LEIA_HOME (default: warehouse)")
     parser.add_argument(
@@ -454,6 +588,7 @@ def add_purge(subparsers: argparse._SubParsersAction) -> None:
         "policy, LEIA_RETENTION_MONTHS months after the end of the school year, 12 by default)",
     )
     parser.add_argument("--dry-run", action="store_true", help="say what would go, change nothing")
+    add_wait_argument(parser)
     parser.set_defaults(handler=run_purge)
 
 
@@ -461,12 +596,22 @@ def run_purge(args: argparse.Namespace) -> int:
     from orchestration.pipeline import BuildInUseError
     from orchestration.resources import DuckDBWarehouse
     from orchestration.retention import PurgeError, default_cutoff, purge_published
+    from orchestration.run_lock import RunInProgressError
 
     paths = Paths.from_env(None, args.warehouse_dir)
     build = DuckDBWarehouse.from_paths(paths).build_database
     try:
         cutoff = args.before or default_cutoff(dt.date.today())
-        outcome = purge_published(paths.home, paths.warehouse, build, cutoff, dry_run=args.dry_run)
+        outcome = purge_published(
+            paths.home,
+            paths.warehouse,
+            build,
+            cutoff,
+            dry_run=args.dry_run,
+            wait_seconds=args.wait,
+        )
+    except RunInProgressError as error:
+        return refused("purge", error)
     except (PurgeError, BuildInUseError) as error:
         print(f"leia purge: error: {error}", file=sys.stderr)
         return 1

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dagster import MonthlyPartitionsDefinition
 
+from orchestration.extracts import contract
+
 FIRST_MONTH = "2015-09-01"  # first month of the first school year of the extracts
-TIME_ZONE = "Europe/Paris"
+TIME_ZONE = contract.TIME_ZONE
 
 # end_offset=1 also makes the month in progress a partition: the ENT can export a partial month
 # (the demo's last file, 2018-01, stops on the 15th), and its file must be loadable.

@@ -22,7 +22,8 @@ import duckdb
 from dagster import DagsterInstance
 
 from orchestration.extracts import contract
-from orchestration.extracts.load import file_sha256
+from orchestration.extracts.load import file_sha256, key_fingerprints
+from orchestration.extracts.pseudonymise import KeyChangedError, Pseudonymiser, key_change_message
 from orchestration.partitions import is_partition_month, partition_of_month
 from orchestration.settings import PROJECT_DIR
 
@@ -225,6 +226,48 @@ def without_purged(database: Path, months: Iterable[str]) -> tuple[list[str], st
     return [m for m in months if m not in purged], message
 
 
+# ------------------------------------------------------------------------------ key identity
+class RekeyError(RuntimeError):
+    """`--rekey` cannot give every person of the warehouse the new key."""
+
+
+def check_warehouse_key(database: Path, pseudonymiser: Pseudonymiser) -> None:
+    """KeyChangedError when `database` was loaded with another key than `pseudonymiser`'s
+    (its raw.load_log records the key fingerprint of every load), unless it rekeys."""
+    if not database.exists():
+        return
+    with duckdb.connect(str(database), read_only=True) as con:
+        try:
+            recorded = key_fingerprints(con)
+        except duckdb.Error:  # a warehouse older than the fingerprints: nothing to compare
+            return
+    if recorded and recorded != {pseudonymiser.fingerprint} and not pseudonymiser.rekey:
+        raise KeyChangedError(f"{database}: {key_change_message(recorded, pseudonymiser)}")
+
+
+def check_rekey(database: Path, landing: Path) -> None:
+    """Everything the warehouse holds must be reloaded with the new key: refuse when a month's
+    events were purged (their aggregates keep the old pseudonyms and cannot be re-keyed) or a
+    month or snapshot it holds has no file in the landing folder any more."""
+    if not database.exists():
+        return
+    purged = purged_months(database)
+    if purged:
+        raise RekeyError(
+            f"{database}: the events of {', '.join(purged)} were purged (`leia purge`): their "
+            "monthly aggregates keep the old pseudonyms and cannot be given the new key. Keep "
+            "the old key, or start a new warehouse (another LEIA_HOME) from the extracts with "
+            "the new one"
+        )
+    loaded = published_signatures(database) or {}
+    missing = sorted(set(loaded) - set(landing_targets(landing)))
+    if missing:
+        raise RekeyError(
+            f"{database} holds {', '.join(missing)}, whose files are not in {landing} any more: "
+            "they cannot be reloaded with the new key. Put the files back, or keep the old key"
+        )
+
+
 def split_months(months: Iterable[str]) -> tuple[list[str], list[str]]:
     """(months with a partition, months out of the partitions' scope), each sorted."""
     months = sorted(set(months))
@@ -400,13 +443,23 @@ class Rollback:
     discarded: list[Path]  # the versions newer than the restored one: what was rolled back
 
 
-def rollback(published: Path, build: Path, to: Path | None = None) -> Rollback:
+def rollback(
+    published: Path, build: Path, to: Path | None = None, *, wait_seconds: float = 0
+) -> Rollback:
     """Publish again the kept version before the current one (or `to`), atomically.
 
     The versions newer than the restored one are discarded, so that a second rollback goes
     further back instead of to what was just rolled back. The build file is reset first (see
-    reset_build): if that fails, nothing is published.
+    reset_build): if that fails, nothing is published. Holds LEIA_HOME's run lock (the folder of
+    the published file): RunInProgressError while a run holds it (after `wait_seconds`).
     """
+    from orchestration.run_lock import run_lock
+
+    with run_lock(published.parent, wait_seconds=wait_seconds):
+        return _rollback(published, build, to)
+
+
+def _rollback(published: Path, build: Path, to: Path | None) -> Rollback:
     versions = published_versions(published)
     current = next(
         (i for i, v in enumerate(versions) if published.exists() and v.samefile(published)),

@@ -14,9 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 from dagster_dbt import DbtCliResource, DbtProject
+from pydantic import PrivateAttr
 
+from orchestration import run_lock
 from orchestration.extracts.pseudonymise import Pseudonymiser, pseudonymiser_for
 from orchestration.settings import (
     MEMORY_LIMIT_VARIABLE,
@@ -88,8 +90,9 @@ class DuckDBWarehouse(ConfigurableResource):
         finally:
             con.close()
 
-    def pseudonymiser(self) -> Pseudonymiser:
-        return pseudonymiser_for(self.landing)
+    def pseudonymiser(self, rekey: bool = False) -> Pseudonymiser:
+        """`rekey`: the run rebuilds the warehouse with the current key (`leia run --rekey`)."""
+        return pseudonymiser_for(self.landing, rekey=rekey)
 
     @contextmanager
     def dbt_environment(self) -> Iterator[None]:
@@ -114,6 +117,48 @@ class DuckDBWarehouse(ConfigurableResource):
                     os.environ.pop(name, None)
                 else:
                     os.environ[name] = value
+
+
+# a run started by the schedule, the sensor or the UI while `leia run` (or another writer) holds
+# the run lock waits this long for it, then fails
+# (an hour: a full run at 30 times the Bilan's volumes takes ~13 minutes, see bench/)
+DAGSTER_LOCK_WAIT_SECONDS = 3600.0
+
+
+class RunLockResource(ConfigurableResource):
+    """The run lock of LEIA_HOME (orchestration/run_lock.py), held for the whole Dagster run.
+
+    Every asset that writes the build or the published file requires it. The executor is
+    in-process, so resources are set up once per run, before its first step, and torn down
+    after its last: the lock is held from the first load to the publication. Under `leia run`,
+    which holds the lock already, taking it again is immediate (re-entrant in one process).
+    Schedules and sensors do not require it: evaluating them never waits for a run.
+    """
+
+    home_dir: str
+    wait_seconds: float = DAGSTER_LOCK_WAIT_SECONDS
+
+    _lock: run_lock.RunLock | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        run = context.run
+        command = f"dagster run {run.run_id} (job {run.job_name})" if run else "dagster run"
+
+        def notify(message: str) -> None:
+            run_lock.say(message)
+            context.log.warning(message)
+
+        # under `leia run` the process holds it already: not worth a progress line
+        log = context.log.debug if run_lock.held_here(self.home_dir) else context.log.info
+        self._lock = run_lock.acquire(self.home_dir, command, self.wait_seconds, notify=notify)
+        log(f"run lock of {self.home_dir} held ({self._lock.holder.describe()})")
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        if self._lock is not None:
+            lock, self._lock = self._lock, None
+            run_lock.release(lock)
+            log = context.log.debug if run_lock.held_here(self.home_dir) else context.log.info
+            log(f"run lock of {self.home_dir} given back")
 
 
 def dbt_project() -> DbtProject:

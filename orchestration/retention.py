@@ -261,7 +261,13 @@ def _failure_labels(database: Path) -> set[tuple[str, str]]:
 
 
 def purge_published(
-    home: Path, published: Path, build: Path, cutoff: dt.date, *, dry_run: bool = False
+    home: Path,
+    published: Path,
+    build: Path,
+    cutoff: dt.date,
+    *,
+    dry_run: bool = False,
+    wait_seconds: float = 0,
 ) -> PublishedPurge:
     """Purge the published warehouse: a copy of it is purged, audited and published.
 
@@ -269,7 +275,21 @@ def purge_published(
     is not published and stays there for inspection. The build file is then reset to it (a run
     starts from what is published), and the kept versions and failed builds holding the purged
     events are removed. Run again after an interruption, it finishes the clean-up.
+
+    Holds LEIA_HOME's run lock (but for a dry run, which only reads the published file):
+    RunInProgressError while a run holds it (after waiting up to `wait_seconds`).
     """
+    from orchestration.run_lock import run_lock
+
+    if dry_run:
+        return _purge_published(home, published, build, cutoff, dry_run=True)
+    with run_lock(home, wait_seconds=wait_seconds):
+        return _purge_published(home, published, build, cutoff, dry_run=False)
+
+
+def _purge_published(
+    home: Path, published: Path, build: Path, cutoff: dt.date, *, dry_run: bool
+) -> PublishedPurge:
     from orchestration.pipeline import publish_database, reset_build
 
     if not published.exists():

@@ -16,7 +16,7 @@ from dagster import (
 
 from orchestration.assets.dbt import dbt_build
 from orchestration.assets.publish import publish
-from orchestration.assets.raw import SNAPSHOT_ASSETS
+from orchestration.assets.raw import SNAPSHOT_ASSETS, landing_files
 from orchestration.partitions import TIME_ZONE
 from orchestration.pipeline import range_tags, split_months, stale_targets, target_month
 from orchestration.resources import DuckDBWarehouse
@@ -27,7 +27,9 @@ WAREHOUSE_JOB = define_asset_job(
     selection=AssetSelection.all() - AssetSelection.groups("bi"),
     description="Load the extracts, run `dbt build` (models and tests) and publish the warehouse.",
 )
-UNPARTITIONED_KEYS = [key for a in (*SNAPSHOT_ASSETS, dbt_build, publish) for key in a.keys]
+UNPARTITIONED_KEYS = [
+    key for a in (*SNAPSHOT_ASSETS, landing_files, dbt_build, publish) for key in a.keys
+]
 
 
 def warehouse_run(months: list[str], tags: dict[str, str] | None = None) -> RunRequest:

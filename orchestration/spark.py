@@ -22,6 +22,7 @@ exports the raw tables of build.duckdb to DIR/raw_parquet, registers them and ru
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
 import shutil
@@ -51,14 +52,28 @@ class SparkBuildError(RuntimeError):
     """A dbt command on the spark target failed."""
 
 
-def export_raw_to_parquet(duckdb_path: Path, out_dir: Path) -> dict[str, int]:
+def export_raw_to_parquet(
+    duckdb_path: Path, out_dir: Path, *, wait_seconds: float = 0
+) -> dict[str, int]:
     """Write every table of the `raw` schema of `duckdb_path` as Parquet under `out_dir`.
 
     One folder per table (`out_dir/accounts/data_0.parquet`); auth_events is partitioned by
     partition_month (`out_dir/auth_events/partition_month=2016-03/data_0.parquet`). A table's
     folder is replaced whole, so a re-export never leaves files of an earlier one behind.
     Returns the rows written per table.
+
+    The build or published file of a LEIA_HOME is read under its run lock, so the export never
+    sees a run half done (RunInProgressError while a run holds it, after `wait_seconds`); any
+    other file (a copy) is read as it is.
     """
+    from orchestration.run_lock import home_of_database, run_lock
+
+    home = home_of_database(duckdb_path)
+    with run_lock(home, wait_seconds=wait_seconds) if home else contextlib.nullcontext():
+        return _export_raw_to_parquet(duckdb_path, out_dir)
+
+
+def _export_raw_to_parquet(duckdb_path: Path, out_dir: Path) -> dict[str, int]:
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, int] = {}
@@ -251,13 +266,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         help='a dbt command run after the others, e.g. "build --select marts" (repeatable)',
     )
     parser.add_argument("--vars", help="dbt --vars (YAML) for every command, e.g. 'x: 1'")
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="if a run holds the run lock of --warehouse's LEIA_HOME, wait up to SECONDS for it "
+        "(default 0: stop at once with exit code 3)",
+    )
     parser.add_argument("command", nargs=argparse.REMAINDER, help="a last dbt command, e.g. build")
     args = parser.parse_args(argv)
 
     spark_home = (args.spark_home or spark_home_default()).resolve()
     parquet_dir = (args.parquet_dir or spark_home / "raw_parquet").resolve()
     if args.warehouse:
-        rows = export_raw_to_parquet(args.warehouse, parquet_dir)
+        from orchestration.run_lock import EXIT_RUN_IN_PROGRESS, RunInProgressError
+
+        try:
+            rows = export_raw_to_parquet(args.warehouse, parquet_dir, wait_seconds=args.wait)
+        except RunInProgressError as error:
+            print(error, file=sys.stderr)
+            return EXIT_RUN_IN_PROGRESS
         print(f"exported {rows} to {parquet_dir}", file=sys.stderr, flush=True)
     invocations = [shlex.split(command) for command in args.dbt]
     if args.command:

@@ -23,6 +23,7 @@ import yaml
 from orchestration import bi
 from orchestration.extracts import contract, load
 from orchestration.extracts.pseudonymise import pseudonymiser_for
+from orchestration.landing import account_landing, record_landing
 from orchestration.synthetic.generate import generate
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -111,6 +112,7 @@ def build_warehouse(landing: Path, database: Path, calibrated: bool = True) -> N
         load.load_months(con, landing, load.available_months(landing), pseudonymiser)
         load.load_snapshots(con, landing, contract.ACCOUNTS, pseudonymiser)
         load.load_snapshots(con, landing, contract.PEDAGOGICAL_SEQUENCES, pseudonymiser)
+        record_landing(con, account_landing(landing))
     # data that is not the report's cannot reproduce its figures: they do not gate the build
     run_dbt(["build"] + ([] if calibrated else ["--vars", "audited_reports: none"]), database)
 

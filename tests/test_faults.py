@@ -12,6 +12,7 @@ committed table is what this run measured.
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import os
 import shutil
@@ -28,7 +29,8 @@ import pytest
 
 from orchestration.extracts import load
 from orchestration.extracts.load import LoadError
-from orchestration.extracts.pseudonymise import Pseudonymiser, pseudonymiser_for
+from orchestration.extracts.pseudonymise import KeyChangedError, Pseudonymiser, pseudonymiser_for
+from orchestration.landing import account_landing
 from orchestration.quality.suites import validate_warehouse
 from orchestration.synthetic.generate import generate
 from tests.conftest import month_path, read_lines, write_lines
@@ -51,15 +53,23 @@ FAULTS = {
     "4a": "Schema drift: a column added",
     "4b": "Schema drift: a column removed",
     "4c": "Schema drift: a column renamed",
+    "4d": "Schema drift in three files of one delivery",
     "5": "Wrong encoding (Latin-1)",
-    "6a": "Timestamp in another format (`Z` suffix, no offset)",
+    "6a": "Timestamp in another format (no offset, a space instead of `T`)",
     "6b": "Timestamp outside the file's month",
+    "6c": "Time zone: a local time that does not exist in Corsica (the night clocks go forward), "
+    "an offset that contradicts Europe/Paris (winter time written +02:00, summer time +01:00)",
+    "6d": "Timestamp in UTC (`Z` instead of the offset)",
     "7": "Unknown UAI, unknown profile",
     "8a": "Empty file (0 bytes)",
     "8b": "Empty gzip stream (compressed 0 bytes)",
     "8c": "Header-only file",
     "9": "Two loads at once on the same DuckDB file",
     "10": "Process killed (SIGKILL) in the middle of a load",
+    "11": "Two `leia run` at once on one LEIA_HOME",
+    "12": "A month delivered again, loaded with another pseudonymisation key",
+    "13": "Files in the landing folder that match no extract (a copy ` (1)`, upper case, a "
+    "short name, month 13, a file in another extract's folder)",
 }
 MEASURED: dict[str, tuple[str, int]] = {}  # fault id -> (what it yields, good rows lost)
 
@@ -358,6 +368,36 @@ def test_4_schema_drift(warehouse: Warehouse, fault, change, difference) -> None
     refused(warehouse, fault, path.name, "line 1: header does not match", difference)
 
 
+def test_4d_three_drifted_headers_reported_together(warehouse: Warehouse) -> None:
+    """Every file's header is checked before anything loads: one run names all three."""
+    months = ["2016-03", "2016-04", "2016-05"]
+    for month, header in zip(
+        months,
+        [
+            "event_time,login,profile,uai,event_type,service,client_ip,result,user_agent",
+            "event_time,login,profile,uai,event_type,service,result",
+            "event_time,login,profile,uai_code,event_type,service,client_ip,result",
+        ],
+        strict=True,
+    ):
+        path = month_path(warehouse.landing, month)
+        write_lines(path, [header, *read_lines(path)[1:]])
+    with pytest.raises(load.DeliveryError) as caught:
+        load.load_months(warehouse.con, warehouse.landing, months, warehouse.pseudonymiser)
+    assert [
+        f"auth_events_{m}.csv.gz: line 1: header" in p
+        for m, p in zip(months, caught.value.problems, strict=True)
+    ] == [True, True, True]
+    warehouse.assert_unchanged()
+    record(
+        "4d",
+        "refused before anything loads, every file named in one error: "
+        f"`DeliveryError: {str(caught.value).splitlines()[0]}` then one line per file "
+        "(`missing` / `unexpected` columns)",
+        0,
+    )
+
+
 def test_5_latin1_file(warehouse: Warehouse) -> None:
     path = month_path(warehouse.landing, MONTH)
     lines = read_lines(path)
@@ -372,12 +412,49 @@ def test_6a_timestamp_format(warehouse: Warehouse) -> None:
         warehouse,
         "6a",
         {
-            11: lines[10][:19] + "Z" + lines[10][25:],  # UTC designator instead of the offset
             12: lines[11][:19] + lines[11][25:],  # no offset at all
             13: lines[12][:10] + " " + lines[12][11:],  # a space instead of the T
         },
     )
-    assert result.rejected_by_reason == {"bad_timestamp": 3}
+    assert result.rejected_by_reason == {"bad_timestamp": 2}
+
+
+def test_6c_time_zone_of_corsica(warehouse: Warehouse) -> None:
+    """Clocks went forward on 27 March 2016 at 02:00 (Europe/Paris): 02:30 did not exist."""
+    lines = read_lines(month_path(warehouse.landing, MONTH))
+    result = quarantine(
+        warehouse,
+        "6c",
+        {
+            16: "2016-03-27T02:30:00+01:00" + lines[15][25:],  # a time that never happened
+            17: "2016-03-15T10:00:00+02:00" + lines[16][25:],  # winter time, summer offset
+            18: "2016-03-29T10:00:00+01:00" + lines[17][25:],  # summer time, winter offset
+        },
+    )
+    assert result.rejected_by_reason == {"tz_offset": 3}
+
+
+def test_6d_timestamp_in_utc(warehouse: Warehouse) -> None:
+    """`Z` (UTC) is allowed by the contract: the row is the one its local time would give."""
+    path = month_path(warehouse.landing, MONTH)
+    lines = read_lines(path)
+    before = month_rows(warehouse.con, MONTH)
+    local = dt.datetime.fromisoformat(lines[10].split(",", 1)[0])
+    utc = local.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    lines[10] = utc + lines[10][25:]
+    write_lines(path, lines)
+
+    result = warehouse.load()
+
+    assert result.rows_rejected == 0
+    assert month_rows(warehouse.con, MONTH) == before, "the UTC line is not its local one"
+    warehouse.assert_others_untouched()
+    record(
+        "6d",
+        f"accepted: `{utc}` is stored as the Europe/Paris time it was, the same row as "
+        f"`{local.isoformat()}`; {result.rows_loaded} rows in, 0 quarantined",
+        0,
+    )
 
 
 def test_6b_timestamp_outside_month(warehouse: Warehouse) -> None:
@@ -562,6 +639,194 @@ def test_10_killed_mid_load(big: tuple[Path, dict[str, int], str], tmp_path: Pat
         f"killed after {len(loaded)} months, during the next one: only whole months committed, "
         "the one in progress rolled back; the re-run gives the same row counts and "
         f"content hash as a clean run ({sum(clean_counts.values())} rows)",
+        0,
+    )
+
+
+# ------------------------------------------------------------ two `leia run` at once (real runs)
+LEIA = Path(sys.executable).parent / "leia"
+
+
+def leia_run(landing: Path, home: Path, log: Path, *extra: str) -> subprocess.Popen:
+    """`leia run` in another process; its progress (stderr) goes to `log`."""
+    with log.open("w", encoding="utf-8") as progress:
+        return subprocess.Popen(
+            [str(LEIA), "run", "--landing", str(landing), "--warehouse-dir", str(home)]
+            + ["--audited-reports", "none", *extra],  # small extracts: not the report's figures
+            cwd=PROJECT_DIR,
+            stdout=subprocess.DEVNULL,
+            stderr=progress,
+        )
+
+
+def wait_until(process: subprocess.Popen, log: Path, done, what: str) -> None:
+    deadline = time.monotonic() + 300
+    while not done():
+        tail = log.read_text(encoding="utf-8")[-3000:]
+        assert process.poll() is None, f"the run ended before {what}:\n{tail}"
+        assert time.monotonic() < deadline, f"no {what} after 300 s:\n{tail}"
+        time.sleep(0.05)
+
+
+def warehouse_state(database: Path) -> dict[str, tuple[int, str]]:
+    """Rows and content hash of raw.auth_events and of every mart, `loaded_at` aside (when a
+    load ran, not what it loaded)."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        tables = [("raw", "auth_events")] + con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema = 'marts' order by table_name"
+        ).fetchall()
+        state = {}
+        for schema, table in tables:
+            columns = ", ".join(
+                f'"{name}"'
+                for (name,) in con.execute(
+                    "select column_name from information_schema.columns where table_schema = ? "
+                    "and table_name = ? and column_name <> 'loaded_at' order by ordinal_position",
+                    [schema, table],
+                ).fetchall()
+            )
+            state[f"{schema}.{table}"] = con.execute(
+                "select count(*), md5(coalesce(string_agg(r, chr(10) order by r), '')) from "
+                f"(select cast(row({columns}) as varchar) as r from {schema}.{table})"
+            ).fetchone()
+    return state
+
+
+def test_11_two_leia_runs_at_once(pristine: tuple[Path, Path], tmp_path: Path) -> None:
+    """A second `leia run` on the LEIA_HOME of a running one, started as the first takes the
+    run lock, as it starts loading and as it starts dbt: it stops at once (exit 3) naming the
+    first; with --wait it waits and runs after it. The publications are a clean run's."""
+    from orchestration.pipeline import FAILED_DIR, dagster_instance, published_versions
+
+    landing, clean_load = pristine
+    reference = tmp_path / "reference"
+    clean = leia_run(landing, reference, tmp_path / "reference.log")
+    assert clean.wait(timeout=600) == 0, (tmp_path / "reference.log").read_text()[-3000:]
+    clean_state = warehouse_state(reference / "leia.duckdb")
+    assert clean_state["raw.auth_events"][0] == sum(state_of(clean_load)[0].values())
+
+    home = tmp_path / "home"
+    kept = [home / FAILED_DIR / f"leia-2000010{i}T000000000000Z-earlier.duckdb" for i in (1, 2)]
+    for earlier in kept:  # two failed builds of earlier runs, kept for inspection
+        earlier.parent.mkdir(parents=True, exist_ok=True)
+        earlier.write_bytes(b"an earlier failed build")
+    first_log = tmp_path / "first.log"
+    first = leia_run(landing, home, first_log)
+
+    def holds_the_lock() -> bool:
+        lock = home / "run.lock"
+        return lock.exists() and f'"pid": {first.pid},' in lock.read_text(encoding="utf-8")
+
+    moments = {
+        "as the first takes the run lock": holds_the_lock,
+        "as it starts loading": lambda: "raw__auth_events: started" in first_log.read_text(),
+        "as it starts dbt": lambda: "dbt_build: started" in first_log.read_text(),
+    }
+    refusals = {}
+    for moment, reached in moments.items():
+        wait_until(first, first_log, reached, moment)
+        second = subprocess.run(
+            [str(LEIA), "run", "--landing", str(landing), "--warehouse-dir", str(home)]
+            + ["--audited-reports", "none"],
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        refusals[moment] = (second.returncode, second.stderr)
+    waiting_log = tmp_path / "waiting.log"
+    waiting = leia_run(landing, home, waiting_log, "--wait", "600")  # while the first runs dbt
+
+    assert first.wait(timeout=600) == 0, first_log.read_text()[-3000:]
+    assert waiting.wait(timeout=600) == 0, waiting_log.read_text()[-3000:]
+    for moment, (code, said) in refusals.items():
+        assert code == 3, (moment, said)
+        assert said.startswith(f"leia run: another run (pid {first.pid}, `leia run "), said
+        assert f"is in progress in {home.resolve()}; " in said and "--wait SECONDS" in said
+        assert "[leia]" not in said, f"the run refused {moment} did something: {said}"
+    said = waiting_log.read_text(encoding="utf-8")
+    assert f"[leia] another run (pid {first.pid}, `leia run " in said.splitlines()[0], said
+    assert "waiting up to 600 s for it to end" in said.splitlines()[0]
+
+    # two publications, one after the other, each a clean run's warehouse
+    with dagster_instance(home) as instance:
+        runs = sorted(instance.get_run_records(), key=lambda record: record.start_time)
+    assert len(runs) == 2, "a refused run started a Dagster run"
+    assert runs[0].end_time <= runs[1].start_time, "the runs overlapped"
+    versions = published_versions(home / "leia.duckdb")
+    assert len(versions) == 2 and versions[-1].samefile(home / "leia.duckdb")
+    for version in versions:
+        assert warehouse_state(version) == clean_state
+    # nothing kept as a failed build: the earlier ones are still there, alone
+    assert sorted((home / FAILED_DIR).iterdir()) == kept
+    record(
+        "11",
+        "the second stops at once with exit code 3 and keeps nothing, whether started as the "
+        'first takes the run lock, as it loads or as it runs dbt: "another run (pid …, '
+        "`leia run …`, started at … UTC) is in progress in …; start again when it ends, or give "
+        '--wait SECONDS to wait for it"; with `--wait` it waits and runs after the first; each '
+        "publication = a clean run (rows and content hash of raw.auth_events and every mart), "
+        "the failed builds kept before are untouched",
+        0,
+    )
+
+
+def test_12_another_pseudonymisation_key(warehouse: Warehouse) -> None:
+    """The warehouse's loads record their key's fingerprint: another key is refused before it
+    gives the same people second pseudonyms (`leia run --full --rekey` rebuilds with it:
+    tests/test_key_identity.py)."""
+    other = Pseudonymiser(b"another key of the Collectivite", is_demo=False)
+    with pytest.raises(KeyChangedError) as caught:
+        load.load_month(warehouse.con, warehouse.landing, MONTH, other)
+    message = str(caught.value)
+    assert warehouse.pseudonymiser.fingerprint in message and other.fingerprint in message
+    assert "leia run --full --rekey" in message
+    warehouse.assert_unchanged()
+    record(
+        "12",
+        "refused, month kept: `KeyChangedError: …the pseudonymisation key is not the one this "
+        "warehouse was loaded with (key fingerprint <old> in raw.load_log; now <new> "
+        "(LEIA_PSEUDONYMISATION_KEY))…` with the two ways out (the old key back, or "
+        "`leia run --full --rekey`); `leia run` refuses before loading anything (exit 2)",
+        0,
+    )
+
+
+def test_13_files_that_match_no_extract(warehouse: Warehouse) -> None:
+    folder = warehouse.landing / "auth_events"
+    months_before = load.available_months(warehouse.landing)
+    shutil.copyfile(
+        month_path(warehouse.landing, MONTH), folder / f"auth_events_{MONTH} (1).csv.gz"
+    )
+    for name, content in {
+        "AUTH_EVENTS_2016-04.csv.gz": b"a",
+        "auth_2016-05.csv.gz": b"ab",
+        "auth_events_2016-13.csv.gz": b"abc",
+        "accounts_2018-01-15.csv.gz": b"abcd",
+    }.items():
+        (folder / name).write_bytes(content)
+    files = {f.path: f for f in account_landing(warehouse.landing)}
+    assert load.available_months(warehouse.landing) == months_before, "a misnamed file loaded"
+    listed = {
+        path.split("/")[-1]: (f.status, f.reason) for path, f in files.items() if not f.loaded
+    }
+    assert {name: status for name, (status, _) in listed.items()} == {
+        f"auth_events_{MONTH} (1).csv.gz": "ignored",
+        "AUTH_EVENTS_2016-04.csv.gz": "warning",
+        "auth_2016-05.csv.gz": "warning",
+        "auth_events_2016-13.csv.gz": "warning",
+        "accounts_2018-01-15.csv.gz": "warning",
+        "_synthetic_extracts.json": "ignored",
+    }
+    record(
+        "13",
+        "not loaded, each listed by the run and in `raw.landing_files` with its reason: "
+        + "; ".join(
+            f"`{name}`: {reason}"
+            for name, (_, reason) in sorted(listed.items())
+            if not name.startswith("_")
+        ),
         0,
     )
 

@@ -17,7 +17,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from orchestration.assets.raw import GROUP as RAW_GROUP
 from orchestration.extracts.load import RAW_SCHEMA
 from orchestration.quality.dbt_results import failure_text
-from orchestration.resources import DuckDBWarehouse, dbt_project
+from orchestration.resources import DuckDBWarehouse, RunLockResource, dbt_project
 
 REFERENCE_GROUP = "reference"
 LAYERS = ("staging", "intermediate", "marts")  # folders under models/, and asset groups
@@ -105,7 +105,12 @@ def manifest_path() -> Path:
     dagster_dbt_translator=LeiaDbtTranslator(),
     name="dbt_build",
 )
-def dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse):
+def dbt_build(
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: DuckDBWarehouse,
+    run_lock: RunLockResource,  # held for the whole run: no other run writes the build file
+):
     # whose published figures gate the build (tests/dbt/assert_published_figures_reproduced)
     args = ["build", "--vars", json.dumps({"audited_reports": warehouse.audited_reports})]
     with warehouse.dbt_environment():

@@ -9,7 +9,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from orchestration.assets.dbt import dbt_build
 from orchestration.assets.raw import RAW_ASSETS
 from orchestration.pipeline import publish_database
-from orchestration.resources import DuckDBWarehouse
+from orchestration.resources import DuckDBWarehouse, RunLockResource
 
 GROUP = "publish"
 
@@ -20,7 +20,9 @@ GROUP = "publish"
     kinds={"duckdb"},
     description="Atomic copy of the build file to LEIA_HOME/leia.duckdb, the published warehouse.",
 )
-def publish(context: AssetExecutionContext, warehouse: DuckDBWarehouse) -> MaterializeResult:
+def publish(
+    context: AssetExecutionContext, warehouse: DuckDBWarehouse, run_lock: RunLockResource
+) -> MaterializeResult:
     publication = publish_database(warehouse.build_database, warehouse.published_database)
     context.log.info(f"published {publication.path} ({publication.size_bytes:,} bytes)")
     return MaterializeResult(

@@ -20,7 +20,7 @@ from dagster import (
 
 from orchestration.extracts.load import available_months
 from orchestration.quality.suites import blocking_suites, suite_asset_keys
-from orchestration.resources import DuckDBWarehouse
+from orchestration.resources import DuckDBWarehouse, RunLockResource
 
 BLOCKING = set(blocking_suites())
 SPECS = [
@@ -35,7 +35,11 @@ SPECS = [
 
 
 @multi_asset_check(specs=SPECS, name="great_expectations", description=__doc__)
-def great_expectations(context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse):
+def great_expectations(
+    context: AssetCheckExecutionContext,
+    warehouse: DuckDBWarehouse,
+    run_lock: RunLockResource,  # a check run alone still reads a build file no run is writing
+):
     from orchestration.quality.suites import suite_checks, validate_warehouse
 
     # every month delivered must be loaded: the period runs to the landing folder's newest month

@@ -5,6 +5,10 @@ logs, or a whole snapshot table, atomically. Rows breaking the contract do not f
 they are quarantined in raw.rejected_rows and counted in the materialization's metadata. A file
 that cannot be loaded at all (unreadable, wrong header, no file) fails the step with the
 loader's message.
+
+Every asset here requires the `run_lock` resource without using it: set up once per run, it
+holds LEIA_HOME's run lock for the whole run (orchestration/run_lock.py), so no other run loads
+into the build file between this run's steps.
 """
 
 from collections.abc import Iterator
@@ -33,13 +37,21 @@ from orchestration.extracts.load import (
     load_snapshots,
 )
 from orchestration.extracts.pseudonymise import PseudonymisationError
+from orchestration.landing import WARNING, account_landing, not_loaded, record_landing
 from orchestration.partitions import MONTHLY, month_of_partition
 from orchestration.pipeline import SNAPSHOT_EXTRACTS, without_purged
-from orchestration.resources import DuckDBWarehouse
+from orchestration.resources import DuckDBWarehouse, RunLockResource
 
 GROUP = "raw"
 # a run tagged so reloads every snapshot file, changed or not (`leia run --full`)
 FULL_RELOAD_TAG = "leia/full_reload"
+# a run tagged so rebuilds the warehouse with the current pseudonymisation key, whatever key it
+# was loaded with (`leia run --full --rekey`: every month and snapshot is reloaded)
+REKEY_TAG = "leia/rekey"
+
+
+def run_pseudonymiser(context: AssetExecutionContext, warehouse: DuckDBWarehouse):
+    return warehouse.pseudonymiser(rekey=context.run.tags.get(REKEY_TAG) == "true")
 
 
 def raw_key(extract: Extract) -> AssetKey:
@@ -101,7 +113,9 @@ def _load_errors_fail_the_step() -> Iterator[None]:
     kinds={"duckdb"},
     description="Authentication logs, one partition per monthly extract auth_events_YYYY-MM.",
 )
-def auth_events(context: AssetExecutionContext, warehouse: DuckDBWarehouse) -> None:
+def auth_events(
+    context: AssetExecutionContext, warehouse: DuckDBWarehouse, run_lock: RunLockResource
+) -> None:
     months = {key: month_of_partition(key) for key in context.partition_keys}
     missing = sorted(set(months.values()) - set(available_months(warehouse.landing)))
     if missing:
@@ -124,7 +138,13 @@ def auth_events(context: AssetExecutionContext, warehouse: DuckDBWarehouse) -> N
         _log_result(context, result)
 
     with _load_errors_fail_the_step(), warehouse.connect() as con:
-        load_months(con, warehouse.landing, to_load, warehouse.pseudonymiser(), on_loaded=loaded)
+        load_months(
+            con,
+            warehouse.landing,
+            to_load,
+            run_pseudonymiser(context, warehouse),
+            on_loaded=loaded,
+        )
 
 
 def snapshot_asset(extract: Extract) -> AssetsDefinition:
@@ -137,13 +157,15 @@ def snapshot_asset(extract: Extract) -> AssetsDefinition:
         kinds={"duckdb"},
         description=f"Dated {extract.name} snapshots ({extract.name}_YYYY-MM-DD), all kept.",
     )
-    def _snapshot(context: AssetExecutionContext, warehouse: DuckDBWarehouse) -> MaterializeResult:
+    def _snapshot(
+        context: AssetExecutionContext, warehouse: DuckDBWarehouse, run_lock: RunLockResource
+    ) -> MaterializeResult:
         with _load_errors_fail_the_step(), warehouse.connect() as con:
             results = load_snapshots(
                 con,
                 warehouse.landing,
                 extract,
-                warehouse.pseudonymiser(),
+                run_pseudonymiser(context, warehouse),
                 only_changed=context.run.tags.get(FULL_RELOAD_TAG) != "true",
             )
             snapshots = con.execute(
@@ -185,7 +207,7 @@ def bookkeeping_asset(table: str, description: str) -> AssetsDefinition:
         description=description,
     )
     def _bookkeeping(
-        context: AssetExecutionContext, warehouse: DuckDBWarehouse
+        context: AssetExecutionContext, warehouse: DuckDBWarehouse, run_lock: RunLockResource
     ) -> MaterializeResult:
         with warehouse.connect() as con:
             ensure_raw_schema(con)
@@ -209,4 +231,34 @@ BOOKKEEPING_ASSETS = (
     bookkeeping_asset("rejected_rows", "Lines the loads quarantined, with the rule they broke."),
     bookkeeping_asset("load_log", "One row per loaded file: sha256, rows loaded and rejected."),
 )
-RAW_ASSETS = (*LOAD_ASSETS, *BOOKKEEPING_ASSETS)
+
+
+@asset(
+    key=[GROUP, "landing_files"],
+    group_name=GROUP,
+    kinds={"duckdb"},
+    description="Every file of the landing folder and why it is or is not loaded "
+    "(orchestration/landing.py): misnamed deliveries are warnings naming the expected form.",
+)
+def landing_files(
+    context: AssetExecutionContext, warehouse: DuckDBWarehouse, run_lock: RunLockResource
+) -> MaterializeResult:
+    files = account_landing(warehouse.landing)
+    with warehouse.connect() as con:
+        record_landing(con, files)
+    for file in not_loaded(files):
+        if file.status == WARNING:
+            context.log.warning(f"not loaded, check the delivery: {file.line()}")
+        else:
+            context.log.info(f"not loaded: {file.line()}")
+    return MaterializeResult(
+        metadata={
+            "files": MetadataValue.int(len(files)),
+            "extracts": MetadataValue.int(sum(f.loaded for f in files)),
+            "not_loaded": MetadataValue.json({f.path: f.reason for f in not_loaded(files)}),
+            "warnings": MetadataValue.int(sum(f.status == WARNING for f in files)),
+        }
+    )
+
+
+RAW_ASSETS = (*LOAD_ASSETS, *BOOKKEEPING_ASSETS, landing_files)

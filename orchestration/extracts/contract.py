@@ -7,6 +7,7 @@ docs/extracts.md is the human-readable version of this module.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,10 +26,24 @@ class Extract:
         return landing / self.name
 
     def files(self, landing: Path) -> list[Path]:
+        """The files of this extract in the landing folder: their name follows the contract and
+        holds a real date (orchestration/landing.py says what the others are)."""
         folder = self.folder(landing)
         if not folder.is_dir():
             return []
-        return sorted(p for p in folder.iterdir() if self.file_pattern.fullmatch(p.name))
+        return sorted(p for p in folder.iterdir() if self.date_of(p.name) is not None)
+
+    def date_of(self, name: str) -> str | None:
+        """The partition key of a file name ('2016-03', '2018-01-15'), None if it is not one."""
+        match = self.file_pattern.fullmatch(name)
+        if match is None:
+            return None
+        key = match.group(1)
+        try:
+            dt.date.fromisoformat(f"{key}-01" if self.monthly else key)
+        except ValueError:
+            return None
+        return key
 
 
 ACCOUNTS = Extract(
@@ -74,6 +89,7 @@ RESULTS = ("success", "failure")
 ACCOUNT_STATUSES = ("active", "disabled")
 SEQUENCE_STATUSES = ("published", "draft")
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S%z"  # ISO 8601 with the Europe/Paris offset
+TIME_ZONE = "Europe/Paris"  # the ENT's clock: every local time and offset is Corsica's
 
 
 def auth_events_file_name(month: str) -> str:

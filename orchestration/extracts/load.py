@@ -13,6 +13,7 @@ log says so.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
 import os
 import time
@@ -26,7 +27,11 @@ import duckdb
 from orchestration import reference
 from orchestration.extracts import contract
 from orchestration.extracts.contract import Extract
-from orchestration.extracts.pseudonymise import Pseudonymiser
+from orchestration.extracts.pseudonymise import (
+    KeyChangedError,
+    Pseudonymiser,
+    key_change_message,
+)
 
 RAW_SCHEMA = "raw"
 
@@ -95,15 +100,28 @@ create table if not exists {RAW_SCHEMA}.load_log (
     rows_rejected bigint not null,
     loaded_at timestamp not null
 );
+-- every file of the landing folder at the last scan, and why it is or is not loaded
+create table if not exists {RAW_SCHEMA}.landing_files (
+    path varchar not null,
+    size_bytes bigint not null,
+    status varchar not null,
+    reason varchar not null,
+    extract varchar,
+    partition_key varchar,
+    scanned_at timestamp not null
+);
+-- which key pseudonymised the load (orchestration/extracts/pseudonymise.py), never the key
+alter table {RAW_SCHEMA}.load_log add column if not exists key_fingerprint varchar;
 """
 
-# ISO 8601 local time with its UTC offset, e.g. 2016-03-01T08:15:00+01:00
-_LOCAL = "try_strptime(left({c}, 19), '%Y-%m-%dT%H:%M:%S')"
-_OFFSET_OK = "regexp_full_match(substr({c}, 20), '[+-][0-1][0-9]:[0-5][0-9]')"
+# ISO 8601 local time with its UTC offset, e.g. 2016-03-01T08:15:00+01:00, or UTC with `Z`
+_WALL_CLOCK = "try_strptime(left({c}, 19), '%Y-%m-%dT%H:%M:%S')"
+_IS_UTC = "substr({c}, 20) = 'Z'"
+_OFFSET_OK = "regexp_full_match(substr({c}, 20), '[+-][0-1][0-9]:[0-5][0-9]|Z')"
 _OFFSET_MINUTES = (
     "to_minutes(cast(case when substr({c}, 20, 1) = '-' then -1 else 1 end"
-    " * (try_cast(substr({c}, 21, 2) as integer) * 60"
-    " + try_cast(substr({c}, 24, 2) as integer)) as bigint))"
+    " * (coalesce(try_cast(substr({c}, 21, 2) as integer), 0) * 60"
+    " + coalesce(try_cast(substr({c}, 24, 2) as integer), 0)) as bigint))"
 )
 
 
@@ -126,24 +144,70 @@ class TableSpec:
     columns: dict[str, str]  # raw column -> SQL over fields ({name} = the field's text)
     rules: tuple[Rule, ...]
     unique_by: str | None = None  # a field whose duplicates are rejected (first kept)
+    # computed before `columns`, for the rules only (not stored)
+    check_columns: dict[str, str] = field(default_factory=dict)
 
 
-def _time_columns(field: str, utc: str, local: str) -> dict[str, str]:
-    """The local time, then the UTC time computed from it: DuckDB lets a select list use an
-    alias defined before, so the text is parsed once per line (this is most of a load's work)."""
-    c = "{" + field + "}"
-    return {
-        local: f"case when {_OFFSET_OK.format(c=c)} then {_LOCAL.format(c=c)} end",
-        utc: f"{local} - {_OFFSET_MINUTES.format(c=c)}",
-    }
+@dataclass(frozen=True)
+class Timestamp:
+    """A timestamp field: the wall-clock time written and its offset give the UTC time; the
+    local time stored is Europe/Paris's wall clock at that instant. A written local time must
+    be that wall clock: its offset the one Europe/Paris had then, and the time one that exists
+    there (not 02:30 on the night clocks go forward). `Z` (UTC) is accepted and converted.
+    DuckDB lets a select list use an alias defined before, so the text is parsed once per line
+    (this is most of a load's work)."""
+
+    field: str
+    utc: str
+    local: str
+
+    @property
+    def written(self) -> str:
+        return f"{self.field}_written"
+
+    @property
+    def is_utc(self) -> str:
+        return f"{self.field}_is_utc"
+
+    def check_columns(self) -> dict[str, str]:
+        c = "{" + self.field + "}"
+        return {
+            self.written: f"case when {_OFFSET_OK.format(c=c)} then {_WALL_CLOCK.format(c=c)} end",
+            self.is_utc: _IS_UTC.format(c=c),
+        }
+
+    def columns(self) -> dict[str, str]:
+        c = "{" + self.field + "}"
+        return {
+            self.utc: f"{self.written} - {_OFFSET_MINUTES.format(c=c)}",
+            self.local: f"timezone('{contract.TIME_ZONE}', timezone('UTC', {self.utc}))",
+        }
+
+    def rules(self) -> tuple[Rule, ...]:
+        return (
+            Rule(
+                "bad_timestamp: expected ISO 8601 local time with offset",
+                f"{self.written} is null",
+            ),
+            Rule(
+                f"tz_offset: the offset is not the one {contract.TIME_ZONE} had at that local "
+                "time, or that time does not exist there",
+                f"not {self.is_utc} and {self.local} <> {self.written}",
+            ),
+        )
+
+
+EVENT_TIME = Timestamp("event_time", utc="event_time_utc", local="event_local_time")
+SEQUENCE_TIME = Timestamp("created_at", utc="created_at_utc", local="created_local_time")
 
 
 SPECS = {
     contract.AUTH_EVENTS.name: TableSpec(
         extract=contract.AUTH_EVENTS,
         table="auth_events",
+        check_columns=EVENT_TIME.check_columns(),
         columns={
-            **_time_columns("event_time", "event_time_utc", "event_local_time"),
+            **EVENT_TIME.columns(),
             "account_key": "{login}",  # hashed by the loader
             "profile": "{profile}",
             "uai": "{uai}",
@@ -152,10 +216,7 @@ SPECS = {
             "result": "{result}",
         },
         rules=(
-            Rule(
-                "bad_timestamp: expected ISO 8601 local time with offset",
-                "event_local_time is null",
-            ),
+            *EVENT_TIME.rules(),
             Rule(
                 "timestamp_outside_file_month",
                 # a range, not strftime: formatting every timestamp costs more than the rest
@@ -198,17 +259,15 @@ SPECS = {
             "author_key": "{author_login}",
             "uai": "{uai}",
             "subject": "{subject}",
-            **_time_columns("created_at", "created_at_utc", "created_local_time"),
+            **SEQUENCE_TIME.columns(),
             "status": "{status}",
         },
+        check_columns=SEQUENCE_TIME.check_columns(),
         rules=(
             Rule("missing_sequence_id", "coalesce(sequence_id, '') = ''"),
             Rule("missing_author", "coalesce(author_key, '') = ''"),
             Rule("unknown_uai", "uai not in (select code from ref_uai)"),
-            Rule(
-                "bad_timestamp: expected ISO 8601 local time with offset",
-                "created_local_time is null",
-            ),
+            *SEQUENCE_TIME.rules(),
             Rule("unknown_status", f"status not in {contract.SEQUENCE_STATUSES}"),
         ),
         unique_by="sequence_id",
@@ -262,6 +321,22 @@ def _safe_tokens() -> list[str]:
     )
 
 
+def key_fingerprints(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The fingerprints of the keys the warehouse's loads were pseudonymised with."""
+    rows = con.execute(
+        f"select distinct key_fingerprint from {RAW_SCHEMA}.load_log "
+        "where key_fingerprint is not null"
+    ).fetchall()
+    return {fingerprint for (fingerprint,) in rows}
+
+
+def check_key(con: duckdb.DuckDBPyConnection, pseudonymiser: Pseudonymiser, what: str) -> None:
+    """Refuse a load whose key is not the warehouse's, unless the run rebuilds with it."""
+    recorded = key_fingerprints(con)
+    if recorded and recorded != {pseudonymiser.fingerprint} and not pseudonymiser.rekey:
+        raise KeyChangedError(f"{what}: {key_change_message(recorded, pseudonymiser)}")
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -312,20 +387,65 @@ def _read_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         raise LoadError(f"{path}: cannot be read: {message}") from error
 
 
+def _header_problem(header: str | None, path: Path, extract: Extract) -> str | None:
+    """What is wrong with a file's first line, None if it is the contract's header."""
+    if header is None:
+        return f"{path}: line 1: the file is empty (a header line is required)"
+    found = [c.strip() for c in header.lstrip("\ufeff").rstrip("\r\n").split(",")]
+    expected = list(extract.columns)
+    if found == expected:
+        return None
+    missing = [c for c in expected if c not in found]
+    added = [c for c in found if c not in expected]
+    return (
+        f"{path}: line 1: header does not match the {extract.name} contract "
+        f"(docs/extracts.md): expected {','.join(expected)}; found {','.join(found)}"
+        + (f"; missing {missing}" if missing else "")
+        + (f"; unexpected {added}" if added else "")
+    )
+
+
 def _check_header(con: duckdb.DuckDBPyConnection, path: Path, extract: Extract) -> None:
     row = con.execute("select raw_line from lines where line_number = 1").fetchone()
-    if row is None or row[0] is None:
-        raise LoadError(f"{path}: line 1: the file is empty (a header line is required)")
-    found = [c.strip() for c in row[0].lstrip("\ufeff").rstrip("\r").split(",")]
-    expected = list(extract.columns)
-    if found != expected:
-        missing = [c for c in expected if c not in found]
-        added = [c for c in found if c not in expected]
-        raise LoadError(
-            f"{path}: line 1: header does not match the {extract.name} contract "
-            f"(docs/extracts.md): expected {','.join(expected)}; found {','.join(found)}"
-            + (f"; missing {missing}" if missing else "")
-            + (f"; unexpected {added}" if added else "")
+    problem = _header_problem(None if row is None else row[0], path, extract)
+    if problem:
+        raise LoadError(problem)
+
+
+def preflight(path: Path, extract: Extract) -> str | None:
+    """The file-level fault of a file, found from its first line before anything is loaded
+    (empty file, not gzip, not UTF-8, header not the contract's); None if it looks loadable.
+    Faults further in (a bad byte at line 40,000, a truncated end) are the load's to find."""
+    if path.stat().st_size == 0:
+        return f"{path}: line 1: the file is empty (0 bytes; a header line is required)"
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as handle:
+            first = handle.readline(1 << 20)
+    except (OSError, EOFError) as error:
+        return f"{path}: cannot be read: truncated or corrupt gzip file (deliver it again): {error}"
+    try:
+        header = first.decode("utf-8") if first else None
+    except UnicodeDecodeError as error:
+        return f"{path}: line 1: not UTF-8 encoded (the contract requires UTF-8): {error}"
+    return _header_problem(header, path, extract)
+
+
+class DeliveryError(LoadError):
+    """Several files of one delivery cannot be loaded: each is named with its fault."""
+
+    def __init__(self, problems: list[str], loaded: list[str] | None = None) -> None:
+        self.problems = problems
+        count = f"{len(problems)} file{'s' if len(problems) > 1 else ''}"
+        kept = (
+            f" (the others are loaded: {', '.join(loaded)})"
+            if loaded
+            else " (nothing was loaded)"
+            if loaded is not None
+            else ""
+        )
+        super().__init__(
+            f"{count} of the delivery cannot be loaded{kept}:\n  " + "\n  ".join(problems)
         )
 
 
@@ -333,7 +453,8 @@ def _checked_query(spec: TableSpec) -> str:
     extract = spec.extract
     fields = {name: f"f[{i + 1}]" for i, name in enumerate(extract.columns)}
     typed = ",\n".join(
-        f"{expr.format(**fields)} as {column}" for column, expr in spec.columns.items()
+        f"{expr.format(**fields)} as {column}"
+        for column, expr in {**spec.check_columns, **spec.columns}.items()
     )
     checks = "\n".join(
         f"when {rule.failing_when} then {_sql_literal(rule.reason)}" for rule in spec.rules
@@ -409,6 +530,7 @@ def load_file(
 ) -> LoadResult:
     """Replace one partition of a raw table with the content of one file, atomically."""
     ensure_raw_schema(con)
+    check_key(con, pseudonymiser, path.name)
     _register_reference(con)
     # the load log must name the content that was loaded: a file still being copied, or
     # replaced while it is hashed and read, changes its size or mtime and is refused
@@ -460,7 +582,7 @@ def load_file(
             [spec.extract.name, partition_key],
         )
         con.execute(
-            f"insert into {RAW_SCHEMA}.load_log values (?, ?, ?, ?, ?, ?, ?)",
+            f"insert into {RAW_SCHEMA}.load_log values (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 spec.extract.name,
                 partition_key,
@@ -469,6 +591,7 @@ def load_file(
                 counts[0],
                 counts[1],
                 loaded_at,
+                pseudonymiser.fingerprint,
             ],
         )
         con.execute("commit")
@@ -504,14 +627,19 @@ def snapshot_files(extract: Extract, landing: Path) -> dict[str, Path]:
     return {date: paths[0] for date, paths in sorted(dated.items())}
 
 
-def load_month(con, landing: Path, month: str, pseudonymiser: Pseudonymiser) -> LoadResult:
-    spec = SPECS[contract.AUTH_EVENTS.name]
+def month_file(landing: Path, month: str) -> Path:
     matches = [p for p in contract.AUTH_EVENTS.files(landing) if contract.month_of(p) == month]
     if not matches:
         raise LoadError(f"{contract.AUTH_EVENTS.folder(landing)}: no file for month {month}")
     if len(matches) > 1:
         raise LoadError(f"month {month} has several files, keep one: {[p.name for p in matches]}")
-    return load_file(con, spec, matches[0], month, pseudonymiser)
+    return matches[0]
+
+
+def load_month(con, landing: Path, month: str, pseudonymiser: Pseudonymiser) -> LoadResult:
+    return load_file(
+        con, SPECS[contract.AUTH_EVENTS.name], month_file(landing, month), month, pseudonymiser
+    )
 
 
 def load_months(
@@ -525,14 +653,29 @@ def load_months(
 ) -> list[LoadResult]:
     """Load several months, `workers` at a time, each month in its own transaction.
 
+    Every file is checked first (one file per month, readable, UTF-8, the contract's header):
+    if any fails, nothing is loaded and a DeliveryError names them all, so that one run shows
+    every fault of a delivery. Then the months load; a month that fails (a fault deeper in its
+    file) does not stop the others: the months committed stay (each is whole) and a
+    DeliveryError names every month that failed. A key change stops everything at once.
+
     Reading a gzip file is sequential and a month's checks use few of DuckDB's threads when the
     file is small: loading two months at once keeps both cores busy. Each worker has its own
     cursor (DuckDB's temp tables are per connection); the months touch disjoint rows, so their
-    transactions never conflict. On the first error no new month starts, the months already
-    committed stay (each is whole), and the error is raised.
+    transactions never conflict.
     """
     months = list(dict.fromkeys(months))  # a month twice would be loaded twice at once
     workers = workers or min(len(months), os.cpu_count() or 1, 4) or 1
+    problems = []
+    for month in months:
+        try:
+            problem = preflight(month_file(landing, month), contract.AUTH_EVENTS)
+        except LoadError as error:
+            problem = str(error)
+        if problem:
+            problems.append(problem)
+    if problems:
+        raise DeliveryError(problems, loaded=[])
 
     def load_one(month: str) -> LoadResult:
         cursor = con.cursor()
@@ -543,20 +686,27 @@ def load_months(
 
     ensure_raw_schema(con)  # once, before workers race to create it
     results: dict[str, LoadResult] = {}
+    failures: dict[str, LoadError] = {}
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="load") as pool:
         pending = {pool.submit(load_one, month): month for month in months}
         while pending:
             done, _ = wait(pending, return_when=FIRST_EXCEPTION)
             for future in done:
                 month = pending.pop(future)
-                if future.exception() is not None:
+                error = future.exception()
+                if isinstance(error, LoadError):
+                    failures[month] = error
+                    continue
+                if error is not None:  # a key change, a bug: nothing more starts
                     for other in pending:
                         other.cancel()
                     wait(pending)
-                    raise future.exception()
+                    raise error
                 results[month] = future.result()
                 if on_loaded:
                     on_loaded(results[month])
+    if failures:
+        raise DeliveryError([str(failures[m]) for m in sorted(failures)], loaded=sorted(results))
     return [results[month] for month in months]
 
 
@@ -588,11 +738,22 @@ def load_snapshots(
     if not files:
         raise LoadError(f"{extract.folder(landing)}: no {extract.name} snapshot file")
     loaded = loaded_files(con, extract) if only_changed else {}
-    results = []
-    for date, path in files.items():
-        if loaded.get(date, (None, None))[0] == path.name and loaded[date][1] == file_sha256(path):
-            continue
-        results.append(load_file(con, SPECS[extract.name], path, date, pseudonymiser))
+    to_load = {
+        date: path
+        for date, path in files.items()
+        if loaded.get(date) != (path.name, file_sha256(path))
+    }
+    problems = [p for path in to_load.values() if (p := preflight(path, extract))]
+    if problems:
+        raise DeliveryError(problems, loaded=[])
+    results, failures = [], []
+    for date, path in to_load.items():
+        try:
+            results.append(load_file(con, SPECS[extract.name], path, date, pseudonymiser))
+        except LoadError as error:  # a key change is no LoadError: it stops at once
+            failures.append(str(error))
+    if failures:
+        raise DeliveryError(failures, loaded=[r.partition_key for r in results])
     return results
 
 
