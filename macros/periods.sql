@@ -40,3 +40,9 @@
         else '#,##0'
     end
 {%- endmacro %}
+
+{#- The report's groups of schools not using the ENT: its categories, but collèges and general
+    lycées together, its "autre EPLE". -#}
+{% macro not_using_group(bilan_category) -%}
+    case when {{ bilan_category }} in ('college', 'lycee') then 'other_eple' else {{ bilan_category }} end
+{%- endmacro %}

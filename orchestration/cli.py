@@ -130,8 +130,9 @@ def add_run(subparsers: argparse._SubParsersAction) -> None:
 RUN_EXIT_CODES = (
     "exit codes: 0 published; 1 a step or a blocking check failed (the published warehouse is "
     "unchanged, the failed build is kept in LEIA_HOME/failed/); 2 bad arguments, the dbt "
-    "manifest is missing (`make setup`), or the pseudonymisation key is not the warehouse's "
-    "(nothing was done; see --rekey); 3 another run holds LEIA_HOME's run lock "
+    "manifest is missing (`make setup`), or the pseudonymisation key is refused: not the "
+    "warehouse's (see --rekey), or the public demo key on extracts `leia generate` did not "
+    "write (nothing was done); 3 another run holds LEIA_HOME's run lock "
     "(LEIA_HOME/run.lock): nothing was done, see --wait"
 )
 

@@ -177,3 +177,46 @@ def test_a_shorter_report_snapshot_is_refused_naming_the_figure(
         f"expected={total}, observed={total - MISSING_ACCOUNTS}, status=mismatch"
     ) in said, said[-4000:]
     assert sha256(paths.warehouse) == before, "a refused run changed the published warehouse"
+
+
+@pytest.mark.slow
+def test_demo_data_that_goes_on_gives_a_bilan_for_every_school_year(tmp_path: Path) -> None:
+    """`leia generate --until 2019-08`, then `leia run`: the yearly Bilan covers 2015-2016 to
+    2018-2019, each year complete. Small extracts: not the Bilan's ENT, its figures not gating."""
+    landing, home = tmp_path / "landing", tmp_path / "home"
+    with contextlib.redirect_stderr(io.StringIO()):
+        assert (
+            cli.main(["generate", "--out", str(landing), "--scale", "0.02", "--until", "2019-08"])
+            == 0
+        )
+    errors = io.StringIO()
+    with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
+        code = cli.main(
+            ["run", "--landing", str(landing), "--warehouse-dir", str(home)]
+            + ["--audited-reports", "none"]
+        )
+    assert code == 0, errors.getvalue()[-4000:]
+    with duckdb.connect(str(home / "leia.duckdb"), read_only=True) as con:
+        years = con.execute(
+            "select school_year, year_status, min(period_start), max(period_end), "
+            "count(distinct population_snapshot_date) "
+            "from marts.agg_bilan_school_year group by 1, 2 order by 1"
+        ).fetchall()
+        connections = dict(
+            con.execute(
+                "select school_year, metric_value from marts.agg_bilan_school_year "
+                "where metric_code = 'connections'"
+            ).fetchall()
+        )
+        snapshots = con.execute(
+            "select count(distinct snapshot_date) from marts.agg_accounts_by_snapshot"
+        ).fetchone()[0]
+    assert [(y, s) for y, s, *_ in years] == [
+        ("2015-2016", "complete"),
+        ("2016-2017", "complete"),
+        ("2017-2018", "complete"),
+        ("2018-2019", "complete"),
+    ]
+    assert years[-1][3].isoformat() == "2019-08-31"
+    assert all(connections[year] > 0 for year, *_ in years)
+    assert snapshots == 3  # the report's, 2018-09-01 and 2019-08-31

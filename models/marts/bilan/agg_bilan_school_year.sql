@@ -52,10 +52,7 @@ dimension_labels as (
     from schools
     union all
     select distinct
-        {{ dbt.concat([
-            "'schools_not_using_'",
-            "case when bilan_category in ('college', 'lycee') then 'other_eple' else bilan_category end"
-        ]) }} as metric_code,
+        {{ dbt.concat(["'schools_not_using_'", not_using_group('bilan_category')]) }} as metric_code,
         'schools_not_using_by_group' as catalogue_code,
         case
             when bilan_category in ('college', 'lycee') then 'Collèges et lycées' else bilan_category_label_fr

@@ -260,9 +260,7 @@ school_use as (
     select
         activity_periods.period_key,
         schools.uai,
-        case
-            when schools.bilan_category in ('college', 'lycee') then 'other_eple' else schools.bilan_category
-        end as not_using_group,
+        {{ not_using_group('schools.bilan_category') }} as not_using_group,
         coalesce(school_connections.connections, 0) > 0 as is_using
     from activity_periods
     cross join schools
