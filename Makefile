@@ -11,7 +11,7 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_HOME ?= $(CURDIR)/warehouse/dagster_home
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: setup run test lint bench dev dev-stop clean reports serve-reports
+.PHONY: setup run test lint browser bench dev dev-stop clean reports serve-reports
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,9 @@ target/manifest.json: $(STAMP) dbt_project.yml $(shell find models macros seeds 
 	$(BIN)/dbt parse --quiet
 	touch target/manifest.json
 
+# the files GX's Data Docs load from CDNs, fetched once from the npm registry (offline docs)
 setup: $(STAMP) target/manifest.json
+	$(BIN)/python -m orchestration.quality.data_docs --install
 
 run: setup
 	$(BIN)/leia run
@@ -35,7 +37,23 @@ lint: setup
 	mkdir -p warehouse/build  # the dbt templater opens the prod target
 	$(BIN)/sqlfluff lint models tests/dbt
 
-test: setup lint
+# the BI and Data Docs tests open pages in Debian's Chromium: installed when missing and this
+# user may install packages; otherwise one line says the command
+BROWSER_PACKAGES := chromium fonts-dejavu-core
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing $(BROWSER_PACKAGES) (apt-get)"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(BROWSER_PACKAGES); \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	    echo "installing $(BROWSER_PACKAGES) (sudo apt-get)"; \
+	    sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(BROWSER_PACKAGES); \
+	  else \
+	    echo "Chromium is missing and this user cannot install packages: run 'sudo apt-get install -y $(BROWSER_PACKAGES)', then make test" >&2; \
+	    exit 1; \
+	  fi; }
+
+test: setup lint browser
 	$(BIN)/pytest
 
 # performance benchmark (bench/README.md): scales 1, 10 and 30, long; not part of `make test`

@@ -35,6 +35,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from orchestration.quality.results import DDL as RESULTS_DDL
+from orchestration.quality.results import SCHEMA as RESULTS_SCHEMA
 from orchestration.settings import PROJECT_DIR, Paths
 
 REPORTS_DIR = PROJECT_DIR / "reports"
@@ -62,13 +64,7 @@ BI_SCHEMAS: tuple[tuple[str, str | None], ...] = (
 # events reaches it summed over months, as bi.connections_by_hour_weekday.
 EXCLUDED_TABLES = {("marts", "fct_authentications"), ("marts", "agg_connections_hourly")}
 EXCLUDED_COLUMNS = {("raw", "rejected_rows"): {"redacted_line"}}
-VALIDATION_RESULTS = ("quality", "validation_results")
-# Columns that identify a validation run: when one is present, only the latest run is kept.
-VALIDATION_RUN_COLUMNS = ("run_id", "run_at", "run_time", "validated_at", "checked_at", "loaded_at")
-SIMPLE_TYPES = re.compile(
-    r"^(BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|"
-    r"FLOAT|DOUBLE|DECIMAL.*|VARCHAR|DATE|TIMESTAMP|TIMESTAMP WITH TIME ZONE)$"
-)
+VALIDATION_RESULTS = ("quality", "validation_results")  # orchestration/quality/results.py
 
 # Pages of the site (reports/pages/*.md), as served.
 PAGES = ("/", "/bilan/", "/bilans/", "/adoption/", "/connexions/", "/finances/", "/qualite/")
@@ -190,30 +186,19 @@ def _copy_table(con, schema: str, table: str) -> None:
 
 
 def _write_validation_results(con, present: bool) -> None:
-    """quality.validation_results for the site: always there, never empty (docs/bi.md)."""
+    """quality.validation_results for the site: every run's results (the page shows the latest
+    run and the history of failures); when the warehouse has none yet, one row that says so
+    (a source query must return a row)."""
     target = "bi.quality.validation_results"
-    if present:
-        columns = _columns(con, *VALIDATION_RESULTS)
-        selected = [
-            _quote(name)
-            if SIMPLE_TYPES.match(data_type)
-            else f"{_quote(name)}::VARCHAR AS {_quote(name)}"
-            for name, data_type in columns
-        ]
-        names = [name for name, _ in columns]
-        run = next((c for c in VALIDATION_RUN_COLUMNS if c in names), None)
-        source = "src.quality.validation_results"
-        where = f" WHERE {_quote(run)} = (SELECT max({_quote(run)}) FROM {source})" if run else ""
-        con.execute(f"CREATE TABLE {target} AS SELECT {', '.join(selected)} FROM {source}{where}")
-        if con.execute(f"SELECT count(*) FROM {target}").fetchone()[0] > 0:
-            return
-        con.execute(f"DROP TABLE {target}")
-        message = "quality.validation_results est vide dans l'entrepôt publié."
-    else:
-        message = "L'entrepôt publié ne contient pas encore de table quality.validation_results."
+    source = "src.quality.validation_results"
+    if present and con.execute(f"SELECT count(*) FROM {source}").fetchone()[0] > 0:
+        _copy_table(con, *VALIDATION_RESULTS)
+        return
+    con.execute(RESULTS_DDL.replace(f"{RESULTS_SCHEMA}.", "bi.quality."))
     con.execute(
-        f"CREATE TABLE {target} AS "
-        f"SELECT 'aucun résultat' AS statut, {_literal(message)} AS message"
+        f"INSERT INTO {target} (run_id, validated_at, tool, suite, check_name, success, severity) "
+        "VALUES ('-', now()::TIMESTAMP, '-', 'aucun résultat', ?, true, 'warn')",
+        ["L'entrepôt publié ne contient pas encore de résultats de validation."],
     )
 
 

@@ -381,7 +381,18 @@ def _run_warehouse(
 
 
 def _check_label(evaluation) -> str:
-    return f"{evaluation.check_name} on {evaluation.asset_key.to_user_string()}"
+    """The check, then what failed (a GX suite's lines: suite, expectation, expected, observed)
+    and where to look (its Data Docs)."""
+    label = f"{evaluation.check_name} on {evaluation.asset_key.to_user_string()}"
+    metadata = evaluation.metadata or {}
+    details = []
+    failures = metadata.get("failures")
+    if failures is not None and getattr(failures, "value", "none") != "none":
+        details += [f"    {line}" for line in str(failures.value).splitlines()]
+    docs = metadata.get("data_docs")
+    if docs is not None and details:
+        details.append(f"    Data Docs: {docs.value}")
+    return "\n".join([label, *details])
 
 
 def summary_lines(database: Path) -> list[str]:

@@ -24,6 +24,8 @@ from orchestration import bi
 from orchestration.extracts import contract, load
 from orchestration.extracts.pseudonymise import pseudonymiser_for
 from orchestration.landing import account_landing, record_landing
+from orchestration.quality.results import GX, gx_rows, record_results
+from orchestration.quality.suites import suite_asset_keys, validate_warehouse
 from orchestration.synthetic.generate import generate
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -197,6 +199,14 @@ def built_site(demo_warehouse, tmp_path_factory) -> tuple[Path, Path]:
     home = tmp_path_factory.mktemp("leia_home")
     published = home / "leia.duckdb"
     shutil.copyfile(database, published)  # the fixture's file stays untouched
+    # two validation runs kept as data, as `leia run` keeps them: an earlier one expecting a
+    # month not delivered yet (the raw suite fails), then one that passes
+    keys = suite_asset_keys()
+    earlier = validate_warehouse(published, parameters={"last_month": "2018-03"})
+    latest = validate_warehouse(published)
+    with duckdb.connect(str(published)) as con:
+        record_results(con, "earlier-run", GX, gx_rows(earlier, keys))
+        record_results(con, "latest-run", GX, gx_rows(latest, keys))
     site = bi.build_site(published, home)
     assert site == home / "site"
     return home, published

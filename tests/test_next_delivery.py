@@ -177,6 +177,24 @@ def test_a_shorter_report_snapshot_is_refused_naming_the_figure(
         f"expected={total}, observed={total - MISSING_ACCOUNTS}, status=mismatch"
     ) in said, said[-4000:]
     assert sha256(paths.warehouse) == before, "a refused run changed the published warehouse"
+    # the same figure, kept as data in the failed build the run kept for inspection
+    kept = max((paths.home / "failed").glob("*.duckdb"))
+    assert f"the failed build is kept for inspection: {kept}" in said
+    with duckdb.connect(str(kept), read_only=True) as con:
+        rows = con.execute(
+            "select suite, period, expected, observed, success, severity "
+            "from quality.validation_results where check_name = 'bilan_2017 accounts_total'"
+        ).fetchall()
+    assert rows == [
+        (
+            "assert_published_figures_reproduced",
+            f"as of {REPORT_SNAPSHOT}",
+            str(total),
+            str(total - MISSING_ACCOUNTS),
+            False,
+            "error",
+        )
+    ]
 
 
 @pytest.mark.slow

@@ -500,3 +500,18 @@ def test_a_failing_blocking_suite_stops_the_publication(built: Built, tmp_path: 
         )
     # only the changed month was loaded again: the run is incremental
     assert "auth_events of 1 month (2016-05)" in errors.getvalue()
+
+
+@pytest.mark.slow
+def test_the_marts_carry_their_row_counts_and_columns_in_dagster(built: Built) -> None:
+    """What a data engineer sees in the UI: each dbt asset's materialisation has its row count
+    and column schema, read from the Dagster instance of the run."""
+    key = AssetKey(["marts", "rpt_bilan_indicators"])
+    with dagster_instance(built.paths.home) as instance:
+        event = instance.get_latest_materialization_event(key)
+    assert event is not None
+    metadata = event.asset_materialization.metadata
+    rows = scalar(built.paths.warehouse, "select count(*) from marts.rpt_bilan_indicators")
+    assert metadata["dagster/row_count"].value == rows > 0
+    columns = [c.name for c in metadata["dagster/column_schema"].schema.columns]
+    assert columns[:2] == ["report_code", "indicator_code"] and "computed_value" in columns

@@ -24,6 +24,7 @@ import duckdb
 import pytest
 
 from orchestration import bi
+from orchestration.quality.results import GX, ResultRow, record_results
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -154,36 +155,37 @@ def test_export_for_bi_writes_what_the_site_may_read_in_a_1x_storage_format(
         # 2016-10-03 is a Monday: event i falls on weekday i % 7 at hour i % 24, and i < 168
         assert (total, cells) == (66, 66)  # the 66 connections of the 100 events, aggregated
         placeholder = con.execute(
-            "select statut, message from quality.validation_results"
+            "select suite, check_name from quality.validation_results"
         ).fetchall()
-        assert len(placeholder) == 1 and "quality.validation_results" in placeholder[0][1]
+        assert placeholder == [
+            (
+                "aucun résultat",
+                "L'entrepôt publié ne contient pas encore de résultats de validation.",
+            )
+        ]
 
 
-def test_export_for_bi_keeps_the_latest_validation_run_with_complex_columns_as_text(
-    tiny_warehouse: Path, tmp_path: Path
-):
+def test_export_for_bi_keeps_every_validation_run(tiny_warehouse: Path, tmp_path: Path):
+    rows = [
+        ResultRow(
+            "raw", "every_month_loaded", "staging/stg_raw__load_log", None, "x", "y", False, "error"
+        ),
+        ResultRow("schools", "uai_unique", "marts/dim_schools", None, "unique", "0", True, "error"),
+    ]
     with duckdb.connect(str(tiny_warehouse)) as con:
-        con.execute("create schema quality")
-        con.execute(
-            "create table quality.validation_results as select * from (values "
-            "(timestamp '2026-01-01 10:00', 'accounts_unique', true, {'n': 1}), "
-            "(timestamp '2026-01-02 10:00', 'accounts_unique', false, {'n': 2}), "
-            "(timestamp '2026-01-02 10:00', 'events_not_null', true, {'n': 3})) "
-            "t(run_at, check_name, success, details)"
-        )
+        record_results(con, "run-1", GX, rows)
+        record_results(con, "run-2", GX, rows[1:])
     target = bi.export_for_bi(tiny_warehouse, tmp_path / "leia_bi.duckdb")
 
     with duckdb.connect(str(target), read_only=True) as con:
-        rows = con.execute(
-            "select check_name, success, details from quality.validation_results order by 1"
+        kept = con.execute(
+            "select run_id, check_name, success from quality.validation_results order by 1, 2"
         ).fetchall()
-        types = dict(
-            con.execute(
-                "select column_name, column_type from (describe quality.validation_results)"
-            ).fetchall()
-        )
-    assert rows == [("accounts_unique", False, "{'n': 2}"), ("events_not_null", True, "{'n': 3}")]
-    assert types["details"] == "VARCHAR"
+    assert kept == [
+        ("run-1", "every_month_loaded", False),
+        ("run-1", "uai_unique", True),
+        ("run-2", "uai_unique", True),
+    ]
 
 
 def test_export_for_bi_refuses_a_missing_warehouse(tmp_path: Path):
@@ -280,6 +282,11 @@ def expected(built_site) -> dict[str, object]:
                 ).fetchall()
             ),
             "rejected": one("select count(*) from raw.rejected_rows")[0],
+            "latest_checks": one(
+                "select count(*) from quality.validation_results where run_id = "
+                "(select run_id from quality.validation_results order by validated_at desc "
+                "limit 1)"
+            )[0],
         }
 
 
@@ -350,7 +357,9 @@ def _figures(path: str, expected: dict[str, object]) -> list[str]:
             *(fr_number(count) for count in e["loaded"].values()),
             *e["loaded"],
             "Résultats de validation",
-            "Lignes rejetées par extrait et par règle",
+            fr_number(e["latest_checks"]),  # the latest run's count of checks
+            "every_month_of_the_period_loaded",  # a failure of the earlier run: the history
+            "Lignes rejetées par règle et par mois",
             "Fichiers du dépôt",
             "_synthetic_extracts.json",  # the one file of the demo landing folder not loaded
         ]

@@ -7,16 +7,26 @@ a failing test of severity error stops the build: the step fails and nothing is 
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, Failure
+import duckdb
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    Failure,
+    MetadataValue,
+    Output,
+    TableColumn,
+    TableSchema,
+)
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.assets.raw import GROUP as RAW_GROUP
 from orchestration.extracts.load import RAW_SCHEMA
-from orchestration.quality.dbt_results import failure_text
+from orchestration.quality.dbt_results import dbt_test_outcomes, failure_text
+from orchestration.quality.results import DBT, dbt_rows, record_results
 from orchestration.resources import DuckDBWarehouse, RunLockResource, dbt_project
 
 REFERENCE_GROUP = "reference"
@@ -117,13 +127,56 @@ def dbt_build(
         invocation = dbt.cli(
             args, context=context, target_path=warehouse.dbt_target_path, raise_on_error=False
         )
-        yield from invocation.stream()
+        # held until dbt has exited: the row counts are read from the file dbt was writing
+        events = list(invocation.stream())
+    yield from with_table_metadata(context, events, warehouse)
+    run_results = warehouse.dbt_target_path / "run_results.json"
+    # read (the failing rows, read-only) before writing: one process cannot hold both
+    rows = dbt_rows(dbt_test_outcomes(run_results, warehouse.build_database))
+    with warehouse.connect() as con:
+        record_results(con, context.run.run_id, DBT, rows)
     if not invocation.is_successful():
         # dbt says "Got 5 results": say which figures or rules failed, with their values
-        details = failure_text(
-            warehouse.dbt_target_path / "run_results.json", warehouse.build_database
-        )
+        details = failure_text(run_results, warehouse.build_database)
         raise Failure(
             description=f"dbt build failed:\n{details or 'see the dbt log above'}",
             allow_retries=False,
         )
+
+
+def with_table_metadata(
+    context: AssetExecutionContext, events: list, warehouse: DuckDBWarehouse
+) -> Iterator:
+    """The materialisations of the models and seeds, with their row count and column schema
+    read from the build file (dagster-dbt's own fetch would open it while dbt writes it)."""
+    con = duckdb.connect(str(warehouse.build_database), read_only=True)
+    try:
+        for event in events:
+            if not isinstance(event, Output):
+                yield event
+                continue
+            path = context.asset_key_for_output(event.output_name).path
+            metadata = _table_metadata(con, path[-2], path[-1]) if len(path) >= 2 else {}
+            yield event.with_metadata({**event.metadata, **metadata})
+    finally:
+        con.close()
+
+
+def _table_metadata(con, schema: str, table: str) -> dict[str, MetadataValue]:
+    try:
+        columns = con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, table],
+        ).fetchall()
+        if not columns:
+            return {}
+        (rows,) = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
+    except duckdb.Error:
+        return {}
+    return {
+        "dagster/row_count": MetadataValue.int(rows),
+        "dagster/column_schema": MetadataValue.table_schema(
+            TableSchema(columns=[TableColumn(name, kind) for name, kind in columns])
+        ),
+    }

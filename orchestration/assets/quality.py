@@ -19,6 +19,7 @@ from dagster import (
 )
 
 from orchestration.extracts.load import available_months
+from orchestration.quality.results import GX, gx_rows, record_results
 from orchestration.quality.suites import blocking_suites, suite_asset_keys
 from orchestration.resources import DuckDBWarehouse, RunLockResource
 
@@ -52,6 +53,8 @@ def great_expectations(
         run_name=context.run.run_id,
     )
     keys = suite_asset_keys()
+    with warehouse.connect() as con:  # kept as data, published with the warehouse
+        record_results(con, context.run.run_id, GX, gx_rows(report, keys))
     for suite, check in suite_checks(report).items():
         yield AssetCheckResult(
             asset_key=AssetKey(keys[suite]),

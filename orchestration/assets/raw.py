@@ -37,6 +37,7 @@ from orchestration.extracts.load import (
     load_snapshots,
 )
 from orchestration.extracts.pseudonymise import PseudonymisationError
+from orchestration.freshness import MONTHLY_DELIVERY, WEEKLY_LOADS
 from orchestration.landing import WARNING, account_landing, not_loaded, record_landing
 from orchestration.partitions import MONTHLY, month_of_partition
 from orchestration.pipeline import SNAPSHOT_EXTRACTS, without_purged
@@ -111,6 +112,7 @@ def _load_errors_fail_the_step() -> Iterator[None]:
     # a run can load a range of months in one step, so that dbt builds once after all of them
     backfill_policy=BackfillPolicy.single_run(),
     kinds={"duckdb"},
+    freshness_policy=MONTHLY_DELIVERY,
     description="Authentication logs, one partition per monthly extract auth_events_YYYY-MM.",
 )
 def auth_events(
@@ -155,6 +157,7 @@ def snapshot_asset(extract: Extract) -> AssetsDefinition:
         key=raw_key(extract),
         group_name=GROUP,
         kinds={"duckdb"},
+        freshness_policy=WEEKLY_LOADS,
         description=f"Dated {extract.name} snapshots ({extract.name}_YYYY-MM-DD), all kept.",
     )
     def _snapshot(
@@ -204,6 +207,7 @@ def bookkeeping_asset(table: str, description: str) -> AssetsDefinition:
         group_name=GROUP,
         deps=[a.key for a in LOAD_ASSETS],
         kinds={"duckdb"},
+        freshness_policy=WEEKLY_LOADS,
         description=description,
     )
     def _bookkeeping(
@@ -257,6 +261,13 @@ def landing_files(
             "extracts": MetadataValue.int(sum(f.loaded for f in files)),
             "not_loaded": MetadataValue.json({f.path: f.reason for f in not_loaded(files)}),
             "warnings": MetadataValue.int(sum(f.status == WARNING for f in files)),
+            # the newest month delivered, loaded or not: what the next run will bring
+            "newest_month_delivered": MetadataValue.text(
+                max(
+                    (f.partition_key for f in files if f.loaded and f.extract == "auth_events"),
+                    default="none",
+                )
+            ),
         }
     )
 

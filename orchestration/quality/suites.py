@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from orchestration.quality.data_docs import make_data_docs_offline
 from orchestration.quality.report import (
     expected_text,
     figure_expected_text,
@@ -483,8 +484,8 @@ def valid_uai(value: Any) -> bool:
 
 # -------------------------------------------------------------------------------- validation
 @dataclass(frozen=True)
-class Failure:
-    """One expectation that did not hold."""
+class Outcome:
+    """What one expectation found (kept as data: quality.validation_results)."""
 
     suite: str
     expectation: str  # the check's name: report.indicator of a figure, a rule of parameters.yml
@@ -492,15 +493,26 @@ class Failure:
     observed: str
     expectation_type: str = ""
     batch: str = ""
-    blocking: bool = True
+    blocking: bool = True  # its failure stops the publication
+    success: bool = False
+
+
+Failure = Outcome  # an outcome whose expectation did not hold
 
 
 @dataclass(frozen=True)
 class SuiteResult:
     suite: str
-    blocking: bool  # the suite's rules block (the figures suite: per figure, see Failure)
-    evaluated: int
-    failures: tuple[Failure, ...]
+    blocking: bool  # the suite's rules block (the figures suite: per figure, see Outcome)
+    outcomes: tuple[Outcome, ...]
+
+    @property
+    def evaluated(self) -> int:
+        return len(self.outcomes)
+
+    @property
+    def failures(self) -> tuple[Outcome, ...]:
+        return tuple(outcome for outcome in self.outcomes if not outcome.success)
 
     @property
     def success(self) -> bool:
@@ -530,6 +542,10 @@ class ValidationReport:
     @property
     def warnings(self) -> list[Failure]:
         return [failure for failure in self.failures if not failure.blocking]
+
+    @property
+    def outcomes(self) -> list[Outcome]:
+        return [outcome for result in self.suites for outcome in result.outcomes]
 
     @property
     def evaluated(self) -> int:
@@ -666,7 +682,6 @@ def validate_warehouse(
         results_dir.mkdir(parents=True, exist_ok=True)
     run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
     outcomes: dict[str, list[Failure]] = {suite.name: [] for suite in selected}
-    evaluated = dict.fromkeys(outcomes, 0)
     # one batch in memory at a time: the account-level ones grow with the platform
     con = duckdb.connect(
         str(db_path), read_only=True, config={"memory_limit": duckdb_memory_limit()}
@@ -693,7 +708,6 @@ def validate_warehouse(
             name = suite.gx_suite_name(batch)
             frame = read_batch(con, batch.query)
             if isinstance(frame, str):
-                evaluated[suite.name] += 1
                 outcomes[suite.name].append(
                     Failure(
                         suite=suite.name,
@@ -733,9 +747,7 @@ def validate_warehouse(
             # GX returns the results in its own order; the report follows the suite's
             order = {e.id: i for i, e in enumerate(gx_suite.expectations)}
             for item in sorted(result.results, key=lambda r: order.get(r.expectation_config.id, 0)):
-                evaluated[suite.name] += 1
-                if not item.success:
-                    outcomes[suite.name].append(_failure(suite, batch, item, values))
+                outcomes[suite.name].append(_outcome(suite, batch, item, values))
         index = None
         if data_docs_dir is not None:
             # only this run's pages: the older runs' pages are already in the folder
@@ -744,15 +756,21 @@ def validate_warehouse(
             context.build_data_docs(
                 site_names=[DATA_DOCS_SITE], resource_identifiers=new_results + suite_keys
             )
-            scrub_data_docs(data_docs_dir)
+            still_fetched = scrub_data_docs(data_docs_dir)
+            if still_fetched:
+                print(
+                    f"leia validate: the Data Docs still load {len(still_fetched)} file(s) from "
+                    "the internet; install them: "
+                    "python -m orchestration.quality.data_docs --install",
+                    file=sys.stderr,
+                )
             index = data_docs_dir / "index.html"
     return ValidationReport(
         suites=[
             SuiteResult(
                 suite=suite.name,
                 blocking=suite.blocking,
-                evaluated=evaluated[suite.name],
-                failures=tuple(outcomes[suite.name]),
+                outcomes=tuple(outcomes[suite.name]),
             )
             for suite in selected
         ],
@@ -766,8 +784,9 @@ _TRACKER = re.compile(
 )
 
 
-def scrub_data_docs(data_docs_dir: Path) -> None:
-    """Point GX's logo at the site's own copy.
+def scrub_data_docs(data_docs_dir: Path) -> list[str]:
+    """Point GX's logo, and its CDN files (bootstrap, jQuery, ...), at copies in the site: the
+    docs open offline and tell nobody who reads them. Returns the addresses pages still fetch.
 
     GX's page template loads its logo from GX's servers with the time and the data context id in
     the address: opening the docs would tell GX who looked at them, and when.
@@ -780,9 +799,10 @@ def scrub_data_docs(data_docs_dir: Path) -> None:
             continue
         local = Path(os.path.relpath(images, page.parent)).as_posix()
         page.write_text(_TRACKER.sub(rf"{local}/\1", text), encoding="utf-8")
+    return make_data_docs_offline(data_docs_dir)
 
 
-def _failure(suite: SuiteSpec, batch: BatchSpec, item, values: Mapping[str, Any]) -> Failure:
+def _outcome(suite: SuiteSpec, batch: BatchSpec, item, values: Mapping[str, Any]) -> Outcome:
     config = item.expectation_config
     meta = config.meta or {}
     kind = config.type
@@ -792,7 +812,7 @@ def _failure(suite: SuiteSpec, batch: BatchSpec, item, values: Mapping[str, Any]
         )
     else:
         expected = expected_text(kind, config.kwargs, values)
-    return Failure(
+    return Outcome(
         suite=suite.name,
         expectation=meta.get("check", kind),
         expected=expected,
@@ -800,6 +820,7 @@ def _failure(suite: SuiteSpec, batch: BatchSpec, item, values: Mapping[str, Any]
         expectation_type=kind,
         batch=batch.name,
         blocking=bool(meta.get("blocking", suite.blocking)),
+        success=bool(item.success),
     )
 
 

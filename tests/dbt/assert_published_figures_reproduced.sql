@@ -1,20 +1,20 @@
 -- Gate (a): every figure of an audited report (var `audited_reports`) that the loaded data
 -- covers is reproduced on its own period, or differs as the seed documents (known_mismatch: the
 -- report contradicts itself, audit_note says how). A covered figure without a computed value
--- fails whatever the seed says. Each failing row names the figure, its period, the expected and
--- the observed value (`leia run` prints them).
+-- fails whatever the seed says and whatever report it is of: a computation that vanished. Each
+-- failing row names the figure, its period, the expected and the observed value (`leia run`
+-- prints them).
 with
 
 figures as (
     select * from {{ ref('rpt_bilan_indicators') }}
-    where {{ is_audited_report('report_code') }}
 ),
 
 failing as (
     select * from figures
     where
         status = 'not_computed'
-        or (status = 'mismatch' and not is_known_mismatch)
+        or (status = 'mismatch' and not is_known_mismatch and {{ is_audited_report('report_code') }})
 ),
 
 final as (
