@@ -65,6 +65,10 @@ LIBRARY_WORDS = {
     # and `Lucia` (an authentication library), among thousands of brand names
     ("hugo", "_app/immutable/chunks/index.*.js"),
     ("lucia", "_app/immutable/chunks/index.*.js"),
+    # the author of the dark Bootstrap theme that GX's Data Docs load (Carl-Hugo Marcotte), in
+    # the package's own files copied under static/vendor/
+    ("hugo", "static/vendor/forevolve-bootstrap-dark-*/LICENSE"),
+    ("hugo", "static/vendor/forevolve-bootstrap-dark-*/package.json"),
 }
 
 
@@ -93,12 +97,13 @@ def leia_run(landing: Path, home: Path, key: str | None) -> subprocess.Completed
     )
 
 
-def library_word(finding: Finding, site: Path) -> bool:
-    """A name of LIBRARY_WORDS, in the site file it is tolerated in."""
+def library_word(finding: Finding, root: Path) -> bool:
+    """A name of LIBRARY_WORDS, in the file under `root` (the site, the Data Docs folder) it is
+    tolerated in."""
     path = Path(finding.source.split(":")[0].split("!")[0])
-    if finding.kind != "name" or not path.is_relative_to(site):
+    if finding.kind != "name" or not path.is_relative_to(root):
         return False
-    relative = path.relative_to(site).as_posix()
+    relative = path.relative_to(root).as_posix()
     return any(
         finding.identifier == name and fnmatch.fnmatch(relative, pattern)
         for name, pattern in LIBRARY_WORDS
@@ -429,7 +434,8 @@ def test_no_identifier_in_the_bi_copy_and_the_site(
 def test_no_identifier_in_the_data_docs(
     identifiers: Identifiers, public: list[str], demo_data_docs
 ):
-    findings, scanned = scan(identifiers, demo_data_docs, public_phrases=public)
+    found, scanned = scan(identifiers, demo_data_docs, public_phrases=public)
+    findings = [finding for finding in found if not library_word(finding, demo_data_docs)]
 
     assert not findings, report(findings, scanned)
     assert sum(source.endswith(".html") for source in scanned) > 5
@@ -442,7 +448,8 @@ def test_no_identifier_in_anything_leia_run_wrote(
     _, home, result = secret_key_run
     assert result.returncode == 0, result.stderr[-5000:]
     build, published = home / "build" / "leia.duckdb", home / "leia.duckdb"
-    findings, scanned = scan(identifiers, home, public_phrases=public)
+    found, scanned = scan(identifiers, home, public_phrases=public)
+    findings = [finding for finding in found if not library_word(finding, home / "gx_data_docs")]
 
     assert not findings, report(findings, scanned)
     assert {str(build), str(published)} <= set(scanned)  # both warehouse files
