@@ -1,7 +1,8 @@
 -- Gate (a): every figure of an audited report (var `audited_reports`) that the loaded data
 -- covers is reproduced on its own period, or differs as the seed documents (known_mismatch: the
 -- report contradicts itself, audit_note says how). A covered figure without a computed value
--- fails whatever the seed says and whatever report it is of: a computation that vanished. Each
+-- fails whatever report it is of (a computation that vanished), unless the seed says why the
+-- data cannot give it (not_computable_reason: status not_computable). Each
 -- failing row names the figure, its period, the expected and the observed value (`leia run`
 -- prints them).
 with

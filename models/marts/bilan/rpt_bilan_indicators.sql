@@ -138,6 +138,7 @@ final as (
         rel_delta,
         case
             when requires is not null and not_covered_reason is not null then 'not_covered'
+            when computed_value is null and not_computable_reason is not null then 'not_computable'
             when computed_value is null then 'not_computed'
             when comparison = 'greater_than' and computed_value > published_value then 'match'
             when comparison = 'greater_than' then 'mismatch'
@@ -145,7 +146,11 @@ final as (
             when comparison in ('rounded', 'approximately') and abs_delta <= tolerance + 1e-9 then 'rounding'
             else 'mismatch'
         end as status,
-        coalesce(not_covered_reason, audit_note) as note,
+        coalesce(
+            case when computed_value is null then not_computable_reason end,
+            not_covered_reason,
+            audit_note
+        ) as note,
         report_quote
     from deltas
 )

@@ -21,6 +21,7 @@ renamed as (
         tolerance,
         known_mismatch as is_known_mismatch,
         audit_note,
+        not_computable_reason,
         source as report_quote
     from source
 )

@@ -34,6 +34,7 @@ select
         when 'rounding' then 'arrondi'
         when 'mismatch' then 'écart'
         when 'not_covered' then 'non couvert'
+        when 'not_computable' then 'non calculable'
         when 'not_computed' then 'non calculé'
         else status
     end as status_fr,
