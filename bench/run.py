@@ -34,8 +34,9 @@ import psutil
 
 from orchestration.extracts import contract
 from orchestration.extracts.pseudonymise import SYNTHETIC_MARKER
-from orchestration.pipeline import FAILED_DIR
-from orchestration.settings import PROJECT_DIR, TELEMETRY_OFF
+from orchestration.publication import FAILED_DIR
+from orchestration.settings import PROJECT_DIR, apply_process_environment
+from orchestration.settings import subprocess_env as child_env
 
 SEED = 2017  # the demo seed: the benchmark measures the data everybody can regenerate
 DEFAULT_SCALES = (1.0, 10.0, 30.0)
@@ -95,7 +96,7 @@ def scale_label(scale: float) -> str:
 
 
 def subprocess_env() -> dict[str, str]:
-    return {**os.environ, **TELEMETRY_OFF, "DBT_PROFILES_DIR": str(PROJECT_DIR)}
+    return child_env(DBT_PROFILES_DIR=str(PROJECT_DIR))
 
 
 def fresh_dir(path: Path) -> Path:
@@ -895,6 +896,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    apply_process_environment()
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["floor"]:  # the internal subcommand: kept out of argparse's help
         print(json.dumps(floor_query(Path(argv[1]))))

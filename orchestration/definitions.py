@@ -1,25 +1,34 @@
-"""The Dagster code location of the warehouse (`dagster dev` loads `defs`)."""
+"""The Dagster code location of the warehouse: it only assembles the tools of orchestration/defs/.
+
+`dagster dev` (pyproject's [tool.dagster], or `-m orchestration.definitions`) loads
+`leia_definitions`, a lazy `@definitions` function; tests and `leia run` call
+`build_definitions(...)`. Importing this module builds nothing: the dbt assets are read from
+dbt's manifest when the definitions are built, and the process's environment (telemetry off,
+DBT_PROFILES_DIR) is set then, by `apply_process_environment()`. `defs` is still an attribute
+of the module (made on first access) for the code that imports it.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
-from dagster import Definitions, LoggerDefinition, in_process_executor
+from dagster import Definitions, LoggerDefinition, definitions, in_process_executor
 
-from orchestration.assets.bi import BI_JOB, bi_site
-from orchestration.assets.dbt import dbt_build
-from orchestration.assets.publish import publish
-from orchestration.assets.quality import great_expectations
-from orchestration.assets.raw import RAW_ASSETS
-from orchestration.resources import (
+from orchestration.defs.bi.assets import BI_JOB, bi_site
+from orchestration.defs.dbt.assets import dbt_build_assets
+from orchestration.defs.dbt.resources import dbt_cli
+from orchestration.defs.publish.assets import publish_asset
+from orchestration.defs.publish.schedules import WAREHOUSE_JOB, daily_refresh
+from orchestration.defs.quality.checks import great_expectations
+from orchestration.defs.raw.assets import RAW_ASSETS
+from orchestration.defs.raw.sensors import INGEST_JOB, landing_sensor
+from orchestration.defs.resources import (
     DAGSTER_LOCK_WAIT_SECONDS,
     DuckDBWarehouse,
     RunLockResource,
-    dbt_cli,
 )
-from orchestration.schedules import WAREHOUSE_JOB, daily_refresh
-from orchestration.sensors import INGEST_JOB, landing_sensor
-from orchestration.settings import Paths
+from orchestration.settings import Paths, apply_process_environment
 
 
 def build_definitions(
@@ -31,19 +40,19 @@ def build_definitions(
     """The definitions for a landing folder and a LEIA_HOME (default: LEIA_LANDING, LEIA_HOME)
     and the reports whose figures gate a publication (default: LEIA_AUDITED_REPORTS).
     A run that writes the warehouse waits up to `lock_wait_seconds` for LEIA_HOME's run lock."""
+    apply_process_environment()  # before dbt, Dagster or GX run: nothing phones home
+    paths = paths or Paths.from_env()
     return Definitions(
-        assets=[*RAW_ASSETS, dbt_build, publish, bi_site],
+        assets=[*RAW_ASSETS, dbt_build_assets(), publish_asset(), bi_site],
         asset_checks=[great_expectations],
         jobs=[WAREHOUSE_JOB, INGEST_JOB, BI_JOB],
         schedules=[daily_refresh],
         sensors=[landing_sensor],
         resources={
-            "warehouse": DuckDBWarehouse.from_paths(paths or Paths.from_env(), audited_reports),
+            "warehouse": DuckDBWarehouse.from_paths(paths, audited_reports),
             "dbt": dbt_cli(),
             # one run at a time in LEIA_HOME, for the whole run (orchestration/run_lock.py)
-            "run_lock": RunLockResource(
-                home_dir=str((paths or Paths.from_env()).home), wait_seconds=lock_wait_seconds
-            ),
+            "run_lock": RunLockResource(home_dir=str(paths.home), wait_seconds=lock_wait_seconds),
         },
         loggers=loggers,
         # one process runs the steps one after the other: DuckDB takes one writer per file, and
@@ -52,4 +61,19 @@ def build_definitions(
     )
 
 
-defs = build_definitions()
+@definitions
+def leia_definitions() -> Definitions:
+    """What `dagster dev` loads: the definitions of LEIA_LANDING and LEIA_HOME."""
+    return build_definitions()
+
+
+@functools.cache
+def _default_definitions() -> Definitions:
+    return build_definitions()
+
+
+def __getattr__(name: str) -> Definitions:
+    # `from orchestration.definitions import defs`: built on first access, once
+    if name == "defs":
+        return _default_definitions()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,18 +15,20 @@ import sys
 import time
 from pathlib import Path
 
-from orchestration.settings import PROJECT_DIR
+from orchestration.settings import apply_process_environment, settings
 
 
 def _pid_file() -> Path:
-    home = Path(os.environ.get("DAGSTER_HOME", PROJECT_DIR / "warehouse" / "dagster_home"))
-    return home / "dagster-dev.pid"
+    return settings().dagster_home / "dagster-dev.pid"
 
 
 def start(port: int = 3000) -> int:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.setpgrp()  # one group: `stop` reaches the webserver, the daemon and the code server
+    # telemetry off in the webserver, the daemon and the code server (children inherit it);
+    # DAGSTER_HOME/dagster.yaml (copied by `make dev`) says it to Dagster too
+    apply_process_environment()
     pid_file = _pid_file()
     pid_file.parent.mkdir(parents=True, exist_ok=True)
     pid_file.write_text(str(os.getpid()))

@@ -25,9 +25,8 @@ from pathlib import Path
 import duckdb
 
 from orchestration.extracts.load import RAW_SCHEMA, ensure_raw_schema
-
-RETENTION_VARIABLE = "LEIA_RETENTION_MONTHS"
-DEFAULT_RETENTION_MONTHS = 12
+from orchestration.school_year import school_year_start
+from orchestration.settings import SettingsError, settings
 
 # the tables holding one row per event (or per quarantined event line), by their month column
 EVENT_TABLES = {
@@ -50,10 +49,11 @@ class PurgeError(RuntimeError):
 
 
 def retention_months() -> int:
-    value = os.environ.get(RETENTION_VARIABLE, str(DEFAULT_RETENTION_MONTHS))
-    if not value.isdigit():
-        raise PurgeError(f"{RETENTION_VARIABLE}={value!r}: expected a whole number of months")
-    return int(value)
+    """LEIA_RETENTION_MONTHS (PurgeError for a bad value: `leia purge` refuses, exit 1)."""
+    try:
+        return settings().retention_months
+    except SettingsError as error:
+        raise PurgeError(str(error)) from error
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -68,7 +68,7 @@ def default_cutoff(today: dt.date, months: int | None = None) -> dt.date:
     School year S-(S+1) ends on 31 August S+1; its events may go once `months` more have passed.
     """
     months = retention_months() if months is None else months
-    start = today.year if today.month >= 9 else today.year - 1  # the current school year
+    start = school_year_start(today)  # the current school year
     while _add_months(dt.date(start + 1, 8, 31), months) >= today:
         start -= 1
     return dt.date(start + 1, 9, 1)
@@ -244,7 +244,7 @@ def _holds_events_before(database: Path, cutoff: dt.date) -> bool:
 
 
 def _copies_holding_events(home: Path, published: Path, cutoff: dt.date) -> list[Path]:
-    from orchestration.pipeline import FAILED_DIR, published_versions
+    from orchestration.publication import FAILED_DIR, published_versions
 
     candidates = [
         *(v for v in published_versions(published) if not v.samefile(published)),
@@ -290,7 +290,7 @@ def purge_published(
 def _purge_published(
     home: Path, published: Path, build: Path, cutoff: dt.date, *, dry_run: bool
 ) -> PublishedPurge:
-    from orchestration.pipeline import publish_database, reset_build
+    from orchestration.publication import publish_database, reset_build
 
     if not published.exists():
         raise PurgeError(f"{published}: no published warehouse to purge")

@@ -4,8 +4,8 @@ DuckDB's file lock only guards one connection: between two steps of a run (the l
 checks, the publication) the build file is free, and another run could load into it, or keep it
 as its own failed build. The run lock is held from the first load to the publication by
 whatever writes the warehouse: `leia run` (the whole command), every Dagster run that
-materialises a raw, dbt or publish asset (the `run_lock` resource, orchestration/resources.py),
-`leia rollback`, `leia purge` and the Spark export.
+materialises a raw, dbt or publish asset (the `run_lock` resource of
+orchestration/defs/resources.py), `leia rollback`, `leia purge` and the Spark export.
 
 It is an exclusive `fcntl.flock` on LEIA_HOME/run.lock, tried without blocking: a concurrent
 attempt stops at once with a RunInProgressError naming the holder, or waits up to a given number

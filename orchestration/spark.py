@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import shlex
 import shutil
 import sys
@@ -36,7 +35,15 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from orchestration.extracts.load import RAW_SCHEMA
-from orchestration.settings import PROJECT_DIR, TELEMETRY_OFF
+from orchestration.settings import (
+    DEFAULT_SPARK_JAVA_OPTIONS,
+    PROJECT_DIR,
+    apply_process_environment,
+    set_default_environ,
+    set_process_environ,
+    settings,
+    spark_profile_env,
+)
 
 if TYPE_CHECKING:  # pyspark comes with the optional `spark` extra
     from pyspark.sql import SparkSession
@@ -45,7 +52,7 @@ if TYPE_CHECKING:  # pyspark comes with the optional `spark` extra
 PARTITIONED = {"auth_events": "partition_month"}
 DBT_TARGET = "spark"
 # profiles.yml's default JVM options: C1 only, so the JVM starts in about half the time
-DEFAULT_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+DEFAULT_JAVA_OPTIONS = DEFAULT_SPARK_JAVA_OPTIONS
 
 
 class SparkBuildError(RuntimeError):
@@ -117,10 +124,7 @@ def _export_raw_to_parquet(duckdb_path: Path, out_dir: Path) -> dict[str, int]:
 
 def spark_home_default() -> Path:
     """LEIA_SPARK_HOME, else LEIA_HOME/spark, else warehouse/spark (what profiles.yml reads)."""
-    home = os.environ.get("LEIA_SPARK_HOME")
-    if home:
-        return Path(home).resolve()
-    return (Path(os.environ.get("LEIA_HOME") or PROJECT_DIR / "warehouse") / "spark").resolve()
+    return settings().spark_home
 
 
 def spark_conf(spark_home: Path) -> dict[str, str]:
@@ -129,12 +133,13 @@ def spark_conf(spark_home: Path) -> dict[str, str]:
     tests/test_spark_parity.py checks that both say the same.
     """
     home = Path(spark_home).resolve()
-    java_options = os.environ.get("LEIA_SPARK_JAVA_OPTIONS", DEFAULT_JAVA_OPTIONS)
+    current = settings()
+    java_options = current.spark_java_options
     return {
         "spark.master": "local[2]",
         "spark.driver.host": "127.0.0.1",
         "spark.driver.bindAddress": "127.0.0.1",
-        "spark.driver.memory": os.environ.get("LEIA_SPARK_DRIVER_MEMORY", "1g"),
+        "spark.driver.memory": current.spark_driver_memory,
         "spark.driver.extraJavaOptions": (
             f"-Dderby.stream.error.file={home}/derby.log {java_options}"
         ),
@@ -155,16 +160,7 @@ def spark_conf(spark_home: Path) -> dict[str, str]:
 
 def spark_env(spark_home: Path, parquet_dir: Path | None = None) -> dict[str, str]:
     """The variables a dbt process on the spark target needs (profiles.yml reads them)."""
-    env = {
-        **TELEMETRY_OFF,
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
-        "LEIA_SPARK_HOME": str(Path(spark_home).resolve()),
-        # Spark binds to loopback only, whatever the machine's name resolves to
-        "SPARK_LOCAL_IP": "127.0.0.1",
-    }
-    if parquet_dir is not None:
-        env["LEIA_RAW_PARQUET_DIR"] = str(Path(parquet_dir).resolve())
-    return env
+    return spark_profile_env(spark_home, parquet_dir)
 
 
 def register_arguments(parquet_dir: Path) -> list[str]:
@@ -194,7 +190,7 @@ def run_dbt(
         raise ValueError("give --vars as dbt_vars: the commands share one parse of the project")
     spark_home = Path(spark_home).resolve()
     spark_home.mkdir(parents=True, exist_ok=True)
-    os.environ.update(spark_env(spark_home, parquet_dir))
+    set_process_environ(spark_env(spark_home, parquet_dir))
     flags = ["--log-path", str(spark_home / "dbt_logs")]  # global flags: before the command
     common = [
         *("--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)),
@@ -230,7 +226,7 @@ def spark_session(spark_home: Path) -> Iterator[SparkSession]:
     """A local SparkSession on the metastore of `spark_home` (while no dbt process runs)."""
     from pyspark.sql import SparkSession
 
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    set_default_environ("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder.enableHiveSupport()
     for key, value in spark_conf(spark_home).items():
         builder = builder.config(key, value)
@@ -242,6 +238,7 @@ def spark_session(spark_home: Path) -> Iterator[SparkSession]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    apply_process_environment()
     parser = argparse.ArgumentParser(
         prog="python -m orchestration.spark",
         description="Export the raw tables of a DuckDB warehouse to Parquet, register them in "

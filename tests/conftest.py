@@ -20,13 +20,18 @@ import duckdb
 import pytest
 import yaml
 
-from orchestration import bi
+from orchestration import bi_site
 from orchestration.extracts import contract, load
 from orchestration.extracts.pseudonymise import pseudonymiser_for
 from orchestration.landing import account_landing, record_landing
 from orchestration.quality.results import GX, gx_rows, record_results
 from orchestration.quality.suites import suite_asset_keys, validate_warehouse
+from orchestration.settings import apply_process_environment
 from orchestration.synthetic.generate import generate
+
+# the test session is an entry point too: telemetry off before dbt, Dagster or GX run
+# (importing the package no longer sets it, see orchestration/settings.py)
+apply_process_environment()
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_DIR / "seeds"
@@ -207,6 +212,6 @@ def built_site(demo_warehouse, tmp_path_factory) -> tuple[Path, Path]:
     with duckdb.connect(str(published)) as con:
         record_results(con, "earlier-run", GX, gx_rows(earlier, keys))
         record_results(con, "latest-run", GX, gx_rows(latest, keys))
-    site = bi.build_site(published, home)
+    site = bi_site.build_site(published, home)
     assert site == home / "site"
     return home, published

@@ -697,7 +697,8 @@ def test_11_two_leia_runs_at_once(pristine: tuple[Path, Path], tmp_path: Path) -
     """A second `leia run` on the LEIA_HOME of a running one, started as the first takes the
     run lock, as it starts loading and as it starts dbt: it stops at once (exit 3) naming the
     first; with --wait it waits and runs after it. The publications are a clean run's."""
-    from orchestration.pipeline import FAILED_DIR, dagster_instance, published_versions
+    from orchestration.instance import dagster_instance
+    from orchestration.publication import FAILED_DIR, published_versions
 
     landing, clean_load = pristine
     reference = tmp_path / "reference"

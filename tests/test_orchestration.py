@@ -33,13 +33,14 @@ from dagster import (
 
 from orchestration import cli
 from orchestration.definitions import build_definitions, defs
+from orchestration.defs.publish.schedules import WAREHOUSE_JOB, daily_refresh, unpartitioned_keys
+from orchestration.defs.raw.sensors import INGEST_JOB, landing_sensor
+from orchestration.defs.resources import DuckDBWarehouse
 from orchestration.extracts import contract
 from orchestration.extracts.load import file_sha256
 from orchestration.extracts.pseudonymise import SYNTHETIC_MARKER
-from orchestration.pipeline import RANGE_END_TAG, RANGE_START_TAG, dagster_instance
-from orchestration.resources import DuckDBWarehouse
-from orchestration.schedules import UNPARTITIONED_KEYS, WAREHOUSE_JOB, daily_refresh
-from orchestration.sensors import INGEST_JOB, landing_sensor
+from orchestration.instance import dagster_instance
+from orchestration.months import RANGE_END_TAG, RANGE_START_TAG
 from orchestration.settings import PROJECT_DIR, Paths
 from orchestration.synthetic.generate import generate
 from tests.conftest import month_path, read_lines, write_lines
@@ -438,7 +439,7 @@ def test_daily_refresh_requests_only_what_changed_since_the_publication(
     write_lines(accounts, read_lines(accounts)[:-1])
     request = evaluate_schedule(changed)
     assert isinstance(request, RunRequest)
-    assert set(request.asset_selection) == set(UNPARTITIONED_KEYS)
+    assert set(request.asset_selection) == set(unpartitioned_keys())
     assert RANGE_START_TAG not in request.tags
 
     path = month_path(landing, "2017-01")

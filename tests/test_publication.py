@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from orchestration import cli
-from orchestration.pipeline import (
+from orchestration.publication import (
     FAILED_DIR,
     KEEP_FAILED_BUILDS,
     BuildInUseError,

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration import bi
+from orchestration import bi, bi_server, bi_site
 from orchestration.quality.results import GX, ResultRow, record_results
 
 CHROMIUM_FLAGS = [
@@ -205,19 +205,19 @@ def test_query_errors_are_found_in_a_build_log_with_their_page():
         '  Wrote site to "./build"\n'
         "  ✔ done\n"
     )
-    assert bi.find_query_errors(log) == [
+    assert bi_site.find_query_errors(log) == [
         'par_annee | Error in Query! Binder Error: Referenced column "no_such_column" not found '
         "in FROM clause!  [page: pages/adoption.md]",
         "Error in Value: Row 0 does not exist in the dataset",
     ]
-    assert bi.find_query_errors('  Wrote site to "./build"\n  ✔ done\n') == []
+    assert bi_site.find_query_errors('  Wrote site to "./build"\n  ✔ done\n') == []
 
 
 # ------------------------------------------------------------------------------- the site
 @pytest.fixture(scope="module")
 def served_site(built_site):
     home, _ = built_site
-    server = bi.make_server(home, 0)
+    server = bi_server.make_server(home, 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"

@@ -16,12 +16,13 @@ from dagster import AssetKey
 
 from orchestration import cli
 from orchestration.definitions import build_definitions
+from orchestration.defs.raw.sensors import INGEST_JOB
 from orchestration.extracts import load
 from orchestration.extracts.pseudonymise import pseudonymiser_for
-from orchestration.pipeline import dagster_instance, publish_database, published_versions
+from orchestration.instance import dagster_instance
+from orchestration.publication import publish_database, published_versions
 from orchestration.quality.suites import validate_warehouse
 from orchestration.retention import PurgeError, default_cutoff, purge
-from orchestration.sensors import INGEST_JOB
 from orchestration.settings import Paths
 from tests.conftest import run_dbt
 

@@ -26,10 +26,11 @@ from dagster import DagsterEventType
 
 from orchestration import run_lock
 from orchestration.definitions import build_definitions
-from orchestration.pipeline import dagster_instance, publish_database, published_versions
+from orchestration.defs.publish.schedules import warehouse_run
+from orchestration.defs.raw.sensors import INGEST_JOB
+from orchestration.instance import dagster_instance
+from orchestration.publication import publish_database, published_versions
 from orchestration.run_lock import RunInProgressError, held_here, read_holder
-from orchestration.schedules import warehouse_run
-from orchestration.sensors import INGEST_JOB
 from orchestration.settings import PROJECT_DIR, Paths
 from orchestration.spark import export_raw_to_parquet
 from orchestration.synthetic.generate import generate

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-KEY_VARIABLE = "LEIA_PSEUDONYMISATION_KEY"
+from orchestration.settings import KEY_VARIABLE, settings
+
 DEMO_KEY = "LEIA-DEMO-KEY--NOT-FOR-REAL-DATA--SYNTHETIC-EXTRACTS-ONLY"
 SYNTHETIC_MARKER = "_synthetic_extracts.json"  # written by `leia generate` into the landing folder
 _BLOCK = 64  # SHA-256 block size
@@ -67,7 +67,7 @@ class Pseudonymiser:
 def pseudonymiser_for(landing: Path, rekey: bool = False) -> Pseudonymiser:
     """The key of LEIA_PSEUDONYMISATION_KEY, else the public demo key (synthetic extracts only).
     `rekey`: the run rebuilds the warehouse with this key, whatever key it was loaded with."""
-    key = os.environ.get(KEY_VARIABLE)
+    key = settings().pseudonymisation_key
     if key:
         if key == DEMO_KEY:
             key = None

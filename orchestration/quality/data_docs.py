@@ -36,6 +36,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestration.settings import subprocess_env
+
 # in the virtual environment: installed with it (`make`), gone with it (`make clean`)
 ASSETS_DIR = Path(sys.prefix) / "share" / "leia" / "gx_data_docs_vendor"
 VENDOR_SUBDIR = Path("static") / "vendor"  # under the data docs folder
@@ -211,12 +213,11 @@ def install_assets(assets_dir: Path = ASSETS_DIR, npm: str | None = None) -> Pat
         packed = subprocess.run(
             [npm, "pack", "--json", "--pack-destination", str(scratch)] + [p.spec for p in missing],
             cwd=scratch,  # an empty folder: npm packs the registry's packages, no project's
-            env={
-                **os.environ,
-                "npm_config_update_notifier": "false",
-                "npm_config_fund": "false",
-                "npm_config_audit": "false",
-            },
+            env=subprocess_env(
+                npm_config_update_notifier="false",
+                npm_config_fund="false",
+                npm_config_audit="false",
+            ),
             capture_output=True,
             text=True,
             timeout=NPM_TIMEOUT_SECONDS,

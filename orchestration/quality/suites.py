@@ -49,12 +49,11 @@ from orchestration.quality.report import (
     observed_text,
     plain_number,
 )
-
-# imported for its side effect too: the telemetry variables are set before GX is imported
 from orchestration.settings import (
     EXPECTATIONS_DIR,
     PROJECT_DIR,
     Paths,
+    apply_process_environment,
     audited_reports_setting,
     duckdb_memory_limit,
 )
@@ -962,6 +961,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    apply_process_environment()  # GX's analytics off
     parser = argparse.ArgumentParser(
         prog="leia validate",
         description="Validate the warehouse with the Great Expectations suites of expectations/.",

@@ -25,6 +25,10 @@ from dagster import (
     asset,
 )
 
+from orchestration.changes import SNAPSHOT_EXTRACTS, without_purged
+from orchestration.defs.raw.freshness import MONTHLY_DELIVERY, WEEKLY_LOADS
+from orchestration.defs.raw.partitions import MONTHLY, month_of_partition
+from orchestration.defs.resources import DuckDBWarehouse, RunLockResource
 from orchestration.extracts import contract
 from orchestration.extracts.contract import Extract
 from orchestration.extracts.load import (
@@ -37,11 +41,7 @@ from orchestration.extracts.load import (
     load_snapshots,
 )
 from orchestration.extracts.pseudonymise import PseudonymisationError
-from orchestration.freshness import MONTHLY_DELIVERY, WEEKLY_LOADS
 from orchestration.landing import WARNING, account_landing, not_loaded, record_landing
-from orchestration.partitions import MONTHLY, month_of_partition
-from orchestration.pipeline import SNAPSHOT_EXTRACTS, without_purged
-from orchestration.resources import DuckDBWarehouse, RunLockResource
 
 GROUP = "raw"
 # a run tagged so reloads every snapshot file, changed or not (`leia run --full`)

@@ -18,10 +18,10 @@ from dagster import (
     multi_asset_check,
 )
 
+from orchestration.defs.resources import DuckDBWarehouse, RunLockResource
 from orchestration.extracts.load import available_months
 from orchestration.quality.results import GX, gx_rows, record_results
 from orchestration.quality.suites import blocking_suites, suite_asset_keys
-from orchestration.resources import DuckDBWarehouse, RunLockResource
 
 BLOCKING = set(blocking_suites())
 SPECS = [

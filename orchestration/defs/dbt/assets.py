@@ -2,11 +2,14 @@
 
 dbt tests become asset checks (dagster-dbt's default). `dbt build` runs them after each model, and
 a failing test of severity error stops the build: the step fails and nothing is published.
+
+The assets are read from dbt's manifest when `dbt_build_assets()` is first called (by
+build_definitions), never when a module is imported: importing the package stays quick and
+reads no file of target/.
 """
 
+import functools
 import json
-import os
-import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -15,24 +18,25 @@ import duckdb
 from dagster import (
     AssetExecutionContext,
     AssetKey,
+    AssetsDefinition,
     Failure,
     MetadataValue,
     Output,
     TableColumn,
     TableSchema,
 )
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.assets.raw import GROUP as RAW_GROUP
+from orchestration.defs.dbt.resources import dbt_project
+from orchestration.defs.raw.assets import GROUP as RAW_GROUP
+from orchestration.defs.resources import DuckDBWarehouse, RunLockResource
 from orchestration.extracts.load import RAW_SCHEMA
 from orchestration.quality.dbt_results import dbt_test_outcomes, failure_text
 from orchestration.quality.results import DBT, dbt_rows, record_results
-from orchestration.resources import DuckDBWarehouse, RunLockResource, dbt_project
+from orchestration.settings import prepend_interpreter_scripts
 
 REFERENCE_GROUP = "reference"
 LAYERS = ("staging", "intermediate", "marts")  # folders under models/, and asset groups
-
-DBT_PROJECT = dbt_project()
 
 # what the Makefile's target/manifest.json rule depends on: `make setup` re-parses when they change
 MANIFEST_INPUTS = ("dbt_project.yml", "models", "macros", "seeds")
@@ -65,62 +69,73 @@ class LeiaDbtTranslator(DagsterDbtTranslator):
         return super().get_group_name(dbt_resource_props)
 
 
-def _newest_input() -> Path:
-    inputs = (DBT_PROJECT.project_dir / name for name in MANIFEST_INPUTS)
+def _newest_input(project: DbtProject) -> Path:
+    inputs = (project.project_dir / name for name in MANIFEST_INPUTS)
     files = [f for p in inputs for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file()]
     return max(files, key=lambda f: f.stat().st_mtime)
 
 
-def prepare_if_dev() -> None:
+def prepare_if_dev(project: DbtProject) -> None:
     """`dagster dev` parses the dbt project again when it loads (DbtProject.prepare_if_dev).
 
     That runs the `dbt` found on PATH, and `make dev` starts Dagster from the virtualenv without
     activating it: put the virtualenv's scripts first on PATH, as activating it would.
     """
-    if DBT_PROJECT.preparer.using_dagster_dev():
-        scripts = str(Path(sys.executable).parent)
-        path = os.environ.get("PATH", "")
-        if scripts not in path.split(os.pathsep):
-            os.environ["PATH"] = scripts + os.pathsep + path
-    DBT_PROJECT.prepare_if_dev()
+    if project.preparer.using_dagster_dev():
+        prepend_interpreter_scripts()
+    project.prepare_if_dev()
 
 
-def manifest_path() -> Path:
+def manifest_path(project: DbtProject) -> Path:
     """dbt's manifest: made by `make setup` (`dbt parse`), or by `dagster dev` when it loads.
 
     A stale manifest is refused: the assets would not match what `dbt build` runs, and the run
     would fail half-way on a model or test Dagster does not know.
     """
-    prepare_if_dev()
-    manifest = DBT_PROJECT.manifest_path
+    prepare_if_dev(project)
+    manifest = project.manifest_path
     if not manifest.exists():
         raise ManifestError(
             f"{manifest} is missing: run `make setup` (it runs `dbt parse`) before loading the "
             "Dagster definitions or running `leia run`."
         )
-    newest = _newest_input()
+    newest = _newest_input(project)
     if newest.stat().st_mtime > manifest.stat().st_mtime:
         raise ManifestError(
-            f"{manifest} is older than {newest.relative_to(DBT_PROJECT.project_dir)}: "
+            f"{manifest} is older than {newest.relative_to(project.project_dir)}: "
             "run `make setup` to parse the dbt project again."
         )
     return manifest
 
 
-@dbt_assets(
-    manifest=manifest_path(),
-    project=DBT_PROJECT,
-    # Tests on the raw sources stay observations: as checks of the raw assets, they would make
-    # Dagster split this op in two (dbt runs twice) and run dbt in every load of the sensor.
-    dagster_dbt_translator=LeiaDbtTranslator(),
-    name="dbt_build",
-)
-def dbt_build(
-    context: AssetExecutionContext,
-    dbt: DbtCliResource,
-    warehouse: DuckDBWarehouse,
-    run_lock: RunLockResource,  # held for the whole run: no other run writes the build file
-):
+@functools.cache
+def dbt_build_assets() -> AssetsDefinition:
+    """The `dbt_build` assets, read from the manifest (ManifestError if it is missing or stale);
+    made once per process."""
+    project = dbt_project()
+
+    @dbt_assets(
+        manifest=manifest_path(project),
+        project=project,
+        # Tests on the raw sources stay observations: as checks of the raw assets, they would
+        # make Dagster split this op in two (dbt runs twice) and run dbt in every sensor load.
+        dagster_dbt_translator=LeiaDbtTranslator(),
+        name="dbt_build",
+    )
+    def dbt_build(
+        context: AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: DuckDBWarehouse,
+        run_lock: RunLockResource,  # held for the whole run: no other run writes the build file
+    ):
+        yield from run_dbt_build(context, dbt, warehouse)
+
+    return dbt_build
+
+
+def run_dbt_build(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse
+) -> Iterator:
     # whose published figures gate the build (tests/dbt/assert_published_figures_reproduced)
     args = ["build", "--vars", json.dumps({"audited_reports": warehouse.audited_reports})]
     with warehouse.dbt_environment():

@@ -17,10 +17,7 @@ from dagster import (
     sensor,
 )
 
-from orchestration.assets.raw import GROUP as RAW_GROUP
-from orchestration.assets.raw import auth_events, raw_key
-from orchestration.partitions import is_partition_month, partition_of_month
-from orchestration.pipeline import (
+from orchestration.changes import (
     SNAPSHOT_EXTRACTS,
     published_signatures,
     scan_landing,
@@ -28,7 +25,10 @@ from orchestration.pipeline import (
     signatures_to_json,
     target_extract,
 )
-from orchestration.resources import DuckDBWarehouse
+from orchestration.defs.raw.assets import GROUP as RAW_GROUP
+from orchestration.defs.raw.assets import auth_events, raw_key
+from orchestration.defs.raw.partitions import is_partition_month, partition_of_month
+from orchestration.defs.resources import DuckDBWarehouse
 
 INGEST_JOB = define_asset_job(
     "ingest_landing",

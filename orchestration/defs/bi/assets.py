@@ -13,16 +13,17 @@ from dagster import (
     define_asset_job,
 )
 
-from orchestration.assets.publish import publish
-from orchestration.bi import PAGES, build_site
-from orchestration.resources import DuckDBWarehouse
+from orchestration.bi import PAGES
+from orchestration.bi_site import build_site
+from orchestration.defs.publish.assets import PUBLISH_KEY
+from orchestration.defs.resources import DuckDBWarehouse
 
 GROUP = "bi"
 
 
 @asset(
     group_name=GROUP,
-    deps=[publish],
+    deps=[PUBLISH_KEY],
     kinds={"evidence"},
     description="Static BI site built by Evidence from the published warehouse (LEIA_HOME/site).",
 )

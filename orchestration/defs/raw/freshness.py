@@ -12,7 +12,7 @@ import datetime as dt
 
 from dagster import FreshnessPolicy
 
-from orchestration.partitions import TIME_ZONE
+from orchestration.defs.raw.partitions import TIME_ZONE
 
 MONTHLY_DELIVERY = FreshnessPolicy.cron(
     deadline_cron="0 6 10 * *", lower_bound_delta=dt.timedelta(days=28), timezone=TIME_ZONE

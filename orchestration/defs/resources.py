@@ -1,4 +1,4 @@
-"""Resources of the Dagster definitions: the warehouse files and the dbt CLI.
+"""The resources every tool's assets share: the warehouse files and LEIA_HOME's run lock.
 
 DuckDB allows one writer per file (and dbt is another process): a connection is opened for one
 piece of work and closed before the step ends, never kept from one step to the next.
@@ -6,30 +6,25 @@ piece of work and closed before the step ends, never kept from one step to the n
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 from dagster import ConfigurableResource, InitResourceContext
-from dagster_dbt import DbtCliResource, DbtProject
 from pydantic import PrivateAttr
 
 from orchestration import run_lock
 from orchestration.extracts.pseudonymise import Pseudonymiser, pseudonymiser_for
 from orchestration.settings import (
-    MEMORY_LIMIT_VARIABLE,
-    PROJECT_DIR,
+    BUILD_DATABASE,
     Paths,
     audited_reports_setting,
+    dbt_profile_env,
     duckdb_memory_limit,
+    settings,
+    temporary_environ,
 )
-
-BUILD_DATABASE = Path("build") / "leia.duckdb"  # relative to LEIA_HOME, as in profiles.yml
-DBT_TARGET = "prod"
 
 
 class DuckDBWarehouse(ConfigurableResource):
@@ -102,21 +97,9 @@ class DuckDBWarehouse(ConfigurableResource):
         the call and restore them, so in-process runs for several warehouses (tests) don't mix.
         """
         self.build_database.parent.mkdir(parents=True, exist_ok=True)  # DuckDB makes no folder
-        values = {
-            "LEIA_HOME": str(self.home),
-            "LEIA_BUILD_DATABASE": str(self.build_database),
-            MEMORY_LIMIT_VARIABLE: duckdb_memory_limit(),
-        }
-        saved = {name: os.environ.get(name) for name in values}
-        os.environ.update(values)
-        try:
+        values = dbt_profile_env(settings(home=self.home), self.build_database)
+        with temporary_environ(values):
             yield
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
 
 
 # a run started by the schedule, the sensor or the UI while `leia run` (or another writer) holds
@@ -159,22 +142,3 @@ class RunLockResource(ConfigurableResource):
             run_lock.release(lock)
             log = context.log.debug if run_lock.held_here(self.home_dir) else context.log.info
             log(f"run lock of {self.home_dir} given back")
-
-
-def dbt_project() -> DbtProject:
-    return DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR, target=DBT_TARGET)
-
-
-def dbt_executable() -> str:
-    """The dbt of this interpreter's environment: `leia` may run without the venv on PATH."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else shutil.which("dbt") or "dbt"
-
-
-def dbt_cli() -> DbtCliResource:
-    return DbtCliResource(
-        project_dir=dbt_project(),
-        profiles_dir=str(PROJECT_DIR),
-        target=DBT_TARGET,
-        dbt_executable=dbt_executable(),
-    )

@@ -14,22 +14,26 @@ from dagster import (
     schedule,
 )
 
-from orchestration.assets.dbt import dbt_build
-from orchestration.assets.publish import publish
-from orchestration.assets.raw import SNAPSHOT_ASSETS, landing_files
-from orchestration.partitions import TIME_ZONE
-from orchestration.pipeline import range_tags, split_months, stale_targets, target_month
-from orchestration.resources import DuckDBWarehouse
+from orchestration.defs.dbt.assets import dbt_build_assets
+from orchestration.defs.publish.assets import publish_asset
+from orchestration.defs.raw.assets import SNAPSHOT_ASSETS, landing_files
+from orchestration.defs.raw.partitions import TIME_ZONE
+from orchestration.defs.resources import DuckDBWarehouse
+from orchestration.months import months_to_load, range_tags
 
 WAREHOUSE_JOB = define_asset_job(
     "leia_warehouse",
-    # the BI site needs Node and is built by its own job (orchestration/assets/bi.py)
+    # the BI site needs Node and is built by its own job (orchestration/defs/bi/)
     selection=AssetSelection.all() - AssetSelection.groups("bi"),
     description="Load the extracts, run `dbt build` (models and tests) and publish the warehouse.",
 )
-UNPARTITIONED_KEYS = [
-    key for a in (*SNAPSHOT_ASSETS, landing_files, dbt_build, publish) for key in a.keys
-]
+
+
+def unpartitioned_keys() -> list:
+    """Every asset of the warehouse job but the partitioned auth_events (reads the dbt assets:
+    called when a run is requested, never at import)."""
+    assets = (*SNAPSHOT_ASSETS, landing_files, dbt_build_assets(), publish_asset())
+    return [key for a in assets for key in a.keys]
 
 
 def warehouse_run(months: list[str], tags: dict[str, str] | None = None) -> RunRequest:
@@ -38,7 +42,7 @@ def warehouse_run(months: list[str], tags: dict[str, str] | None = None) -> RunR
     if months:
         return RunRequest(tags={**(tags or {}), **range_tags(months)})
     # no month to load: a run without partitions cannot include the partitioned asset
-    return RunRequest(tags=tags, asset_selection=UNPARTITIONED_KEYS)
+    return RunRequest(tags=tags, asset_selection=unpartitioned_keys())
 
 
 @schedule(
@@ -49,11 +53,12 @@ def warehouse_run(months: list[str], tags: dict[str, str] | None = None) -> RunR
     description="06:00: load new or changed extracts, rebuild and publish (skipped if none).",
 )
 def daily_refresh(context: ScheduleEvaluationContext, warehouse: DuckDBWarehouse):
-    stale = stale_targets(warehouse.landing, warehouse.published_database)
-    months, out_of_scope = split_months(m for t in stale if (m := target_month(t)))
-    if out_of_scope:
-        context.log.warning(f"ignored: auth_events of {out_of_scope}, before the first partition")
-    snapshots = [t for t in stale if target_month(t) is None]
+    plan = months_to_load(warehouse.landing, warehouse.published_database, skip_purged=False)
+    months, snapshots = plan.months, plan.snapshots
+    if plan.out_of_scope:
+        context.log.warning(
+            f"ignored: auth_events of {plan.out_of_scope}, before the first partition"
+        )
     if not months and not snapshots:
         return SkipReason(
             f"no new or changed extract in {warehouse.landing} since the last publication"

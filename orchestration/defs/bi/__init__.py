@@ -1,0 +1,1 @@
+"""The BI site (Evidence), built from the published warehouse."""

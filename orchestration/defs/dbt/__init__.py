@@ -1,0 +1,1 @@
+"""dbt: the project as Dagster assets, and the dbt CLI resource."""

@@ -1,0 +1,1 @@
+"""Great Expectations: the suites as asset checks of the marts they guard."""
