@@ -522,7 +522,7 @@ def _run_run(args: argparse.Namespace, paths: Paths) -> int:
 
 # ----------------------------------------------------------------------------------- validate
 def add_validate(subparsers: argparse._SubParsersAction) -> None:
-    from orchestration.quality.suites import add_validate_arguments, run_validate
+    from orchestration.quality.validate_command import add_validate_arguments, run_validate
 
     parser = subparsers.add_parser(
         "validate", help="run the Great Expectations suites on the warehouse (exit 1 on failure)"

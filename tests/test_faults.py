@@ -31,7 +31,7 @@ from orchestration.extracts import load
 from orchestration.extracts.load import LoadError
 from orchestration.extracts.pseudonymise import KeyChangedError, Pseudonymiser, pseudonymiser_for
 from orchestration.landing import account_landing
-from orchestration.quality.suites import validate_warehouse
+from orchestration.quality.validate import validate_warehouse
 from orchestration.synthetic.generate import generate
 from tests.conftest import month_path, read_lines, write_lines
 

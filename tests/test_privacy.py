@@ -47,7 +47,7 @@ from orchestration.extracts.pseudonymise import (
     PseudonymisationError,
     pseudonymiser_for,
 )
-from orchestration.quality.suites import validate_warehouse
+from orchestration.quality.validate import validate_warehouse
 from orchestration.synthetic.generate import generate
 from tests.conftest import read_lines, write_lines
 

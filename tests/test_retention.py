@@ -19,7 +19,7 @@ from orchestration.definitions import build_definitions
 from orchestration.extracts import load
 from orchestration.extracts.pseudonymise import pseudonymiser_for
 from orchestration.pipeline import dagster_instance, publish_database, published_versions
-from orchestration.quality.suites import validate_warehouse
+from orchestration.quality.validate import validate_warehouse
 from orchestration.retention import PurgeError, default_cutoff, purge
 from orchestration.sensors import INGEST_JOB
 from orchestration.settings import Paths
