@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.extracts import contract
-from orchestration.extracts.load import RAW_SCHEMA, ensure_raw_schema, file_sha256
+from orchestration.extracts.raw_schema import RAW_SCHEMA, ensure_raw_schema, file_sha256
 from orchestration.partitions import FIRST_MONTH
 
 # the files of a landing folder that are not extracts and are expected there

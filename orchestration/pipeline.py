@@ -22,8 +22,8 @@ import duckdb
 from dagster import DagsterInstance
 
 from orchestration.extracts import contract
-from orchestration.extracts.load import file_sha256, key_fingerprints
 from orchestration.extracts.pseudonymise import KeyChangedError, Pseudonymiser, key_change_message
+from orchestration.extracts.raw_schema import file_sha256, key_fingerprints
 from orchestration.partitions import is_partition_month, partition_of_month
 from orchestration.settings import PROJECT_DIR
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.extracts.load import RAW_SCHEMA, ensure_raw_schema
+from orchestration.extracts.raw_schema import RAW_SCHEMA, ensure_raw_schema
 
 RETENTION_VARIABLE = "LEIA_RETENTION_MONTHS"
 DEFAULT_RETENTION_MONTHS = 12

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from orchestration.extracts.load import RAW_SCHEMA
+from orchestration.extracts.raw_schema import RAW_SCHEMA
 from orchestration.settings import PROJECT_DIR, TELEMETRY_OFF
 
 if TYPE_CHECKING:  # pyspark comes with the optional `spark` extra

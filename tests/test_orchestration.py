@@ -34,8 +34,8 @@ from dagster import (
 from orchestration import cli
 from orchestration.definitions import build_definitions, defs
 from orchestration.extracts import contract
-from orchestration.extracts.load import file_sha256
 from orchestration.extracts.pseudonymise import SYNTHETIC_MARKER
+from orchestration.extracts.raw_schema import file_sha256
 from orchestration.pipeline import RANGE_END_TAG, RANGE_START_TAG, dagster_instance
 from orchestration.resources import DuckDBWarehouse
 from orchestration.schedules import UNPARTITIONED_KEYS, WAREHOUSE_JOB, daily_refresh

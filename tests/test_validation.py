@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from orchestration.extracts import contract
-from orchestration.extracts.load import RAW_DDL
+from orchestration.extracts.raw_schema import RAW_DDL
 from orchestration.quality import parameters, suites, uai_expectation, validate, validate_command
 from orchestration.quality.outcomes import Failure, ValidationReport
 from orchestration.quality.report import failure_line, report_lines

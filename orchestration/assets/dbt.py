@@ -24,7 +24,7 @@ from dagster import (
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.assets.raw import GROUP as RAW_GROUP
-from orchestration.extracts.load import RAW_SCHEMA
+from orchestration.extracts.raw_schema import RAW_SCHEMA
 from orchestration.quality.dbt_results import dbt_test_outcomes, failure_text
 from orchestration.quality.results import DBT, dbt_rows, record_results
 from orchestration.resources import DuckDBWarehouse, RunLockResource, dbt_project

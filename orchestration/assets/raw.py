@@ -27,16 +27,10 @@ from dagster import (
 
 from orchestration.extracts import contract
 from orchestration.extracts.contract import Extract
-from orchestration.extracts.load import (
-    RAW_SCHEMA,
-    LoadError,
-    LoadResult,
-    available_months,
-    ensure_raw_schema,
-    load_months,
-    load_snapshots,
-)
+from orchestration.extracts.load import LoadResult, available_months, load_months, load_snapshots
+from orchestration.extracts.preflight import LoadError
 from orchestration.extracts.pseudonymise import PseudonymisationError
+from orchestration.extracts.raw_schema import RAW_SCHEMA, ensure_raw_schema
 from orchestration.freshness import MONTHLY_DELIVERY, WEEKLY_LOADS
 from orchestration.landing import WARNING, account_landing, not_loaded, record_landing
 from orchestration.partitions import MONTHLY, month_of_partition
