@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.extracts import contract
-from orchestration.extracts.load import file_sha256
+from orchestration.extracts.raw_schema import file_sha256
 
 SNAPSHOT_EXTRACTS = (contract.ACCOUNTS, contract.PEDAGOGICAL_SEQUENCES)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from orchestration.defs.raw.partitions import FIRST_MONTH
 from orchestration.extracts import contract
-from orchestration.extracts.load import RAW_SCHEMA, ensure_raw_schema, file_sha256
+from orchestration.extracts.raw_schema import RAW_SCHEMA, ensure_raw_schema, file_sha256
 
 # the files of a landing folder that are not extracts and are expected there
 MARKER_NAMES = frozenset({"_synthetic_extracts.json"})  # the demo generator's marker

@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 
 from orchestration.changes import landing_targets, published_signatures, purged_months
-from orchestration.extracts.load import key_fingerprints
 from orchestration.extracts.pseudonymise import KeyChangedError, Pseudonymiser, key_change_message
+from orchestration.extracts.raw_schema import key_fingerprints
 
 
 class RekeyError(RuntimeError):

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.extracts.load import RAW_SCHEMA, ensure_raw_schema
+from orchestration.extracts.raw_schema import RAW_SCHEMA, ensure_raw_schema
 from orchestration.school_year import school_year_start
 from orchestration.settings import SettingsError, settings
 
@@ -254,7 +254,7 @@ def _copies_holding_events(home: Path, published: Path, cutoff: dt.date) -> list
 
 
 def _failure_labels(database: Path) -> set[tuple[str, str]]:
-    from orchestration.quality.suites import validate_warehouse
+    from orchestration.quality.validate import validate_warehouse
 
     report = validate_warehouse(database, run_name="leia-purge")
     return {(f.suite, f.expectation) for f in report.failures}

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from orchestration.extracts.load import RAW_SCHEMA
+from orchestration.extracts.raw_schema import RAW_SCHEMA
 from orchestration.settings import (
     DEFAULT_SPARK_JAVA_OPTIONS,
     PROJECT_DIR,

@@ -24,8 +24,9 @@ from orchestration import bi_site
 from orchestration.extracts import contract, load
 from orchestration.extracts.pseudonymise import pseudonymiser_for
 from orchestration.landing import account_landing, record_landing
+from orchestration.quality.parameters import suite_asset_keys
 from orchestration.quality.results import GX, gx_rows, record_results
-from orchestration.quality.suites import suite_asset_keys, validate_warehouse
+from orchestration.quality.validate import validate_warehouse
 from orchestration.settings import apply_process_environment
 from orchestration.synthetic.generate import generate
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench import run as bench
+from bench.profiling import SLOWEST_DBT_NODES
 from orchestration.extracts import contract
 from orchestration.extracts.pseudonymise import SYNTHETIC_MARKER
 
@@ -68,7 +69,7 @@ def test_benchmark_runs_end_to_end_and_writes_its_results(tmp_path: Path) -> Non
     assert sum(row["load_phases_s"].values()) <= row["load_s"] * 4  # 4 months at a time at most
     for key in ("dbt_slowest_nodes", "incremental_dbt_slowest_nodes"):
         nodes = row[key]
-        assert len(nodes) == bench.SLOWEST_DBT_NODES, key
+        assert len(nodes) == SLOWEST_DBT_NODES, key
         assert [n["s"] for n in nodes] == sorted((n["s"] for n in nodes), reverse=True)
         assert {n["kind"] for n in nodes} <= {"model", "test", "seed", "unit_test", "snapshot"}
 

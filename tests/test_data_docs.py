@@ -33,15 +33,10 @@ from typing import Any
 
 import pytest
 
-from orchestration.quality import data_docs
-from orchestration.quality.data_docs import (
-    ASSETS,
-    PACKAGES,
-    VENDOR_SUBDIR,
-    install_assets,
-    make_data_docs_offline,
-)
-from orchestration.quality.suites import validate_warehouse
+from orchestration.quality import data_docs, data_docs_assets
+from orchestration.quality.data_docs import VENDOR_SUBDIR, make_data_docs_offline
+from orchestration.quality.data_docs_assets import ASSETS, PACKAGES, install_assets
+from orchestration.quality.validate import validate_warehouse
 from orchestration.synthetic.generate import generate
 from tests.conftest import APT_LINE, build_warehouse
 
@@ -232,7 +227,7 @@ def test_the_copies_are_the_versions_gx_names(built) -> None:
     for template in [*GX_VIEW.rglob("*.j2"), *GX_VIEW.rglob("*.css")]:
         if not template.name.startswith("markdown_"):  # GX's Markdown pages: not Data Docs
             urls |= set(data_docs.fetched_addresses(template.read_text(encoding="utf-8")))
-    # GX's logo comes from its servers: suites.scrub_data_docs points it at the site's copy
+    # GX's logo comes from its servers: data_docs.scrub_data_docs points it at the site's copy
     urls = {u for u in urls if "great-expectations-web-assets" not in u}
     assert urls == {asset.url for asset in ASSETS}
     for asset in ASSETS:
@@ -395,7 +390,7 @@ def test_the_pages_open_styled_with_no_network(built, tmp_path: Path) -> None:
     docs, _ = built
     validation = sorted((docs / "validations").rglob("*.html"))[0]
     suite = sorted((docs / "expectations").glob("*.html"))[0]
-    versions = {p.name: p.version for p in PACKAGES if p != data_docs.BOOTSTRAP_TABLE_1_19_0}
+    versions = {p.name: p.version for p in PACKAGES if p != data_docs_assets.BOOTSTRAP_TABLE_1_19_0}
     for page in (docs / "index.html", validation, suite):
         state, events = open_in_chromium(page, tmp_path / "profile")
         outside = [u for u in requested(events) if not u.startswith(("file://", "data:"))]

@@ -28,10 +28,10 @@ import duckdb
 import pytest
 
 from orchestration.extracts import load
-from orchestration.extracts.load import LoadError
+from orchestration.extracts.preflight import DeliveryError, LoadError
 from orchestration.extracts.pseudonymise import KeyChangedError, Pseudonymiser, pseudonymiser_for
 from orchestration.landing import account_landing
-from orchestration.quality.suites import validate_warehouse
+from orchestration.quality.validate import validate_warehouse
 from orchestration.synthetic.generate import generate
 from tests.conftest import month_path, read_lines, write_lines
 
@@ -382,7 +382,7 @@ def test_4d_three_drifted_headers_reported_together(warehouse: Warehouse) -> Non
     ):
         path = month_path(warehouse.landing, month)
         write_lines(path, [header, *read_lines(path)[1:]])
-    with pytest.raises(load.DeliveryError) as caught:
+    with pytest.raises(DeliveryError) as caught:
         load.load_months(warehouse.con, warehouse.landing, months, warehouse.pseudonymiser)
     assert [
         f"auth_events_{m}.csv.gz: line 1: header" in p

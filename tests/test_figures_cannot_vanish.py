@@ -21,7 +21,7 @@ import duckdb
 import pytest
 
 from orchestration.quality.dbt_results import dbt_test_outcomes
-from orchestration.quality.suites import validate_warehouse
+from orchestration.quality.validate import validate_warehouse
 from tests.conftest import PROJECT_DIR
 
 TOOLS_BRANCH = (

@@ -15,17 +15,8 @@ from orchestration.settings import PROJECT_DIR
 PACKAGE_DIR = PROJECT_DIR / "orchestration"
 MAX_LINES = 350
 LONG_REASON = "Longer than 350 lines because"
-# Modules being split in another branch (issue 17, the library modules): empty this list when
-# that branch is merged. Nothing else may join it; a module that must stay long says why in its
-# docstring (a sentence starting "Longer than 350 lines because").
-SPLIT_ELSEWHERE = frozenset(
-    {
-        "orchestration/extracts/load.py",
-        "orchestration/quality/data_docs.py",
-        "orchestration/quality/suites.py",
-        "orchestration/synthetic/generate.py",
-    }
-)
+# No module is exempt: a module that must stay long says why in its docstring (a sentence
+# starting "Longer than 350 lines because").
 SETTINGS_MODULE = "orchestration/settings.py"
 
 
@@ -48,20 +39,12 @@ def test_no_module_is_longer_than_350_lines_without_saying_why():
     too_long = []
     for path in modules().values():
         lines = len(path.read_text(encoding="utf-8").splitlines())
-        if lines <= MAX_LINES or relative(path) in SPLIT_ELSEWHERE:
+        if lines <= MAX_LINES:
             continue
         docstring = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
         if LONG_REASON not in docstring:
             too_long.append(f"{relative(path)}: {lines} lines")
     assert not too_long, f"split them, or say why in the docstring ({LONG_REASON} ...)"
-
-
-def test_split_elsewhere_lists_only_long_modules():
-    # once the other branch has split a module, it leaves the list
-    for name in SPLIT_ELSEWHERE:
-        path = PROJECT_DIR / name
-        assert path.exists(), name
-        assert len(path.read_text(encoding="utf-8").splitlines()) > MAX_LINES, name
 
 
 def _main_guard(node: ast.AST) -> bool:

@@ -37,8 +37,8 @@ from orchestration.defs.publish.schedules import WAREHOUSE_JOB, daily_refresh, u
 from orchestration.defs.raw.sensors import INGEST_JOB, landing_sensor
 from orchestration.defs.resources import DuckDBWarehouse
 from orchestration.extracts import contract
-from orchestration.extracts.load import file_sha256
 from orchestration.extracts.pseudonymise import SYNTHETIC_MARKER
+from orchestration.extracts.raw_schema import file_sha256
 from orchestration.instance import dagster_instance
 from orchestration.months import RANGE_END_TAG, RANGE_START_TAG
 from orchestration.settings import PROJECT_DIR, Paths

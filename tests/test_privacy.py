@@ -1,7 +1,7 @@
 """Privacy (RGPD, issue #7): no login, name or IP address of the extracts in anything the warehouse
 writes, and the public demo key refused for data that is not the demo's.
 
-What to look for is read from the landing files themselves (tests/privacy_scan.py classifies
+What to look for is read from the landing files themselves (orchestration/privacy/ classifies
 every field of every line by its shape), never from the extract contract or the loader under
 test. The scans cover:
 
@@ -18,6 +18,7 @@ and scanning the extracts themselves finds every kind of identifier.
 
 from __future__ import annotations
 
+import ast
 import csv
 import filecmp
 import fnmatch
@@ -37,7 +38,6 @@ import pyarrow as pa
 import pyarrow.ipc
 import pyarrow.parquet as pq
 import pytest
-from privacy_scan import Finding, Identifiers, identifiers_from_extracts, public_phrases, scan
 
 from orchestration.extracts import contract, load
 from orchestration.extracts.pseudonymise import (
@@ -47,7 +47,13 @@ from orchestration.extracts.pseudonymise import (
     PseudonymisationError,
     pseudonymiser_for,
 )
-from orchestration.quality.suites import validate_warehouse
+from orchestration.privacy.identifiers import (
+    Identifiers,
+    identifiers_from_extracts,
+    public_phrases,
+)
+from orchestration.privacy.scan import Finding, scan
+from orchestration.quality.validate import validate_warehouse
 from orchestration.synthetic.generate import generate
 from tests.conftest import read_lines, write_lines
 
@@ -220,6 +226,22 @@ def test_identifiers_are_read_from_every_extract(identifiers: Identifiers, publi
     assert all(len(name) >= 4 for name in identifiers.names)
     print("names searched:", ", ".join(sorted(identifiers.names)))
     print("public phrases:", "; ".join(public))
+
+
+def test_the_scanner_is_independent_of_the_code_it_checks() -> None:
+    """orchestration/privacy imports nothing of the warehouse (the loader, the contract...): a
+    bug there cannot hide a leak."""
+    package = Path(__file__).resolve().parent.parent / "orchestration" / "privacy"
+    imported = set()
+    for path in sorted(package.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level == 0, f"{path.name}: a relative import"
+                imported.add(node.module or "")
+    ours = {name for name in imported if name.split(".")[0] == "orchestration"}
+    assert ours and all(name.startswith("orchestration.privacy.") for name in ours), ours
 
 
 # ------------------------------------------------------------------ the scanner can fail

@@ -21,7 +21,7 @@ from orchestration.extracts import load
 from orchestration.extracts.pseudonymise import pseudonymiser_for
 from orchestration.instance import dagster_instance
 from orchestration.publication import publish_database, published_versions
-from orchestration.quality.suites import validate_warehouse
+from orchestration.quality.validate import validate_warehouse
 from orchestration.retention import PurgeError, default_cutoff, purge
 from orchestration.settings import Paths
 from tests.conftest import run_dbt

@@ -20,10 +20,11 @@ import pytest
 import yaml
 
 from orchestration.extracts import contract
-from orchestration.extracts.load import RAW_DDL
-from orchestration.quality import suites
+from orchestration.extracts.raw_schema import RAW_DDL
+from orchestration.quality import parameters, suites, uai_expectation, validate, validate_command
+from orchestration.quality.outcomes import Failure, ValidationReport
 from orchestration.quality.report import failure_line, report_lines
-from orchestration.quality.suites import Failure, ValidationReport, validate_warehouse
+from orchestration.quality.validate import validate_warehouse
 from tests.conftest import PROJECT_DIR, dbt_invocation
 
 EXPECTATIONS_DIR = PROJECT_DIR / "expectations"
@@ -50,7 +51,7 @@ def versioned_suites() -> dict[str, dict]:
 
 def figure_expectations(audited_reports: str = "all") -> dict[str, dict]:
     """indicator_code -> the expectation the figures suite adds for it when it runs."""
-    indicators = suites.load_indicators(PROJECT_DIR / "seeds" / "published_indicators.csv")
+    indicators = parameters.load_indicators(PROJECT_DIR / "seeds" / "published_indicators.csv")
     return {
         e.meta["indicator_code"]: e.configuration.to_json_dict()
         for e in suites.figure_expectations(indicators, audited_reports)
@@ -140,25 +141,25 @@ def test_clear_identifiers_of_the_contract_are_all_forbidden_in_raw() -> None:
 
 def test_suites_attach_to_assets_the_pipeline_builds() -> None:
     models = {p.stem for p in (PROJECT_DIR / "models").rglob("*.sql")}
-    for suite, reads in suites.suite_reads().items():
+    for suite, reads in parameters.suite_reads().items():
         # a raw table's suite attaches to its staging view: a check on the raw asset itself
         # would run before dbt and block it, while the suite needs the built warehouse
         attachable = [list(k) for k in reads] + [
             ["staging", f"stg_raw__{name}"] for layer, name in reads if layer == "raw"
         ]
-        assert suites.suite_asset_keys()[suite] in attachable
+        assert parameters.suite_asset_keys()[suite] in attachable
         for layer, name in reads:
             if layer == "raw":
                 assert f"raw.{name} (" in RAW_DDL, (suite, name)
             else:
                 assert layer in ("marts", "staging") and name in models, (suite, name)
-    assert suites.blocking_suites() == [s for s in suites.suite_names() if s != "freshness"]
+    assert parameters.blocking_suites() == [s for s in parameters.suite_names() if s != "freshness"]
 
 
 def test_uai_check_letter(schools_seed: list[dict[str, str]]) -> None:
-    assert all(suites.valid_uai(school["uai"]) for school in schools_seed)
-    assert not suites.valid_uai("6200006N")  # 6200006 mod 23 = 11: M
-    assert not suites.valid_uai("620006M")
+    assert all(uai_expectation.valid_uai(school["uai"]) for school in schools_seed)
+    assert not uai_expectation.valid_uai("6200006N")  # 6200006 mod 23 = 11: M
+    assert not uai_expectation.valid_uai("620006M")
 
 
 def test_runtime_parameters_run_from_the_first_month_to_the_newest_loaded() -> None:
@@ -166,11 +167,11 @@ def test_runtime_parameters_run_from_the_first_month_to_the_newest_loaded() -> N
         "vars"
     ]
     first = int(variables["extract_first_day"][:7].replace("-", ""))
-    values = suites.runtime_parameters(newest_month="2018-01")
+    values = parameters.runtime_parameters(newest_month="2018-01")
     assert (values["first_month"], values["last_month"]) == (first, 201801)
     assert values["extract_months"][0] == first and values["extract_months"][-1] == 201801
     assert values["freshness_min_month"] == 201801
-    later = suites.runtime_parameters(
+    later = parameters.runtime_parameters(
         overrides={
             "first_month": "2018-11",
             "last_month": "2019-02",
@@ -199,7 +200,7 @@ def test_demo_warehouse_passes_every_suite(warehouse: Path, tmp_path: Path) -> N
         ("figures", figure("cost_per_pupil_per_year_eur"), False),
     ], "\n".join(report_lines(report))
     assert report.success
-    assert [r.suite for r in report.suites] == suites.suite_names()
+    assert [r.suite for r in report.suites] == parameters.suite_names()
     assert all(r.evaluated > 0 for r in report.suites)
     assert report.data_docs_index == docs / "index.html" and report.data_docs_index.is_file()
     validated = {p.parent.parent.parent.name for p in (docs / "validations").rglob("*.html")}
@@ -213,7 +214,7 @@ def test_demo_warehouse_passes_every_suite(warehouse: Path, tmp_path: Path) -> N
 
 @pytest.mark.slow
 def test_cli_exits_zero_on_the_demo_warehouse(warehouse: Path, capsys) -> None:
-    assert suites.main(["--database", str(warehouse), "--no-data-docs"]) == 0
+    assert validate_command.main(["--database", str(warehouse), "--no-data-docs"]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1].startswith("validation PASSED")
 
 
@@ -378,7 +379,9 @@ def test_cli_exits_non_zero_and_prints_one_line_per_failure(
     broken: dict[str, Path], tmp_path: Path, capsys
 ) -> None:
     docs = tmp_path / "docs"
-    code = suites.main(["--database", str(broken["school_removed"]), "--data-docs", str(docs)])
+    code = validate_command.main(
+        ["--database", str(broken["school_removed"]), "--data-docs", str(docs)]
+    )
     out = capsys.readouterr().out.splitlines()
     assert code == 1
     assert [line.split("  ")[:2] for line in out[:-1] if not line.endswith("(warning)")] == [
@@ -406,7 +409,7 @@ def test_a_run_expecting_later_months_fails_raw_and_warns_on_freshness(warehouse
 
 @pytest.mark.slow
 def test_run_suite_gives_an_asset_check_its_outcome(broken: dict[str, Path]) -> None:
-    check = suites.run_suite("figures", broken["school_removed"])
+    check = validate.run_suite("figures", broken["school_removed"])
     assert (check.success, check.blocking, check.blocked) == (False, True, True)
     # the two school counts, and the two figures the report contradicts itself on (warnings)
     assert check.metadata["expectations_failed"] == 4
@@ -416,5 +419,5 @@ def test_run_suite_gives_an_asset_check_its_outcome(broken: dict[str, Path]) -> 
         figure("schools_college"),
     ]
     # with the report not audited, its figures only warn
-    relaxed = suites.run_suite("figures", broken["school_removed"], audited_reports="none")
+    relaxed = validate.run_suite("figures", broken["school_removed"], audited_reports="none")
     assert (relaxed.success, relaxed.blocked) == (False, False)

@@ -12,7 +12,7 @@ from orchestration.settings import Paths
 
 
 def add_validate(subparsers: argparse._SubParsersAction) -> None:
-    from orchestration.quality.suites import add_validate_arguments, run_validate
+    from orchestration.quality.validate_command import add_validate_arguments, run_validate
 
     parser = subparsers.add_parser(
         "validate", help="run the Great Expectations suites on the warehouse (exit 1 on failure)"

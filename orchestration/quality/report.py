@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from orchestration.quality.suites import Failure, ValidationReport
+    from orchestration.quality.outcomes import Failure, ValidationReport
 
 
 def failure_line(failure: Failure) -> str:

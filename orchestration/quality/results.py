@@ -17,7 +17,7 @@ from dataclasses import astuple, dataclass
 import duckdb
 
 from orchestration.quality.dbt_results import DbtTestOutcome
-from orchestration.quality.suites import ValidationReport
+from orchestration.quality.outcomes import ValidationReport
 
 SCHEMA = "quality"
 TABLE = "validation_results"

@@ -30,7 +30,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from orchestration.defs.dbt.resources import dbt_project
 from orchestration.defs.raw.assets import GROUP as RAW_GROUP
 from orchestration.defs.resources import DuckDBWarehouse, RunLockResource
-from orchestration.extracts.load import RAW_SCHEMA
+from orchestration.extracts.raw_schema import RAW_SCHEMA
 from orchestration.quality.dbt_results import dbt_test_outcomes, failure_text
 from orchestration.quality.results import DBT, dbt_rows, record_results
 from orchestration.settings import prepend_interpreter_scripts

@@ -20,8 +20,8 @@ from dagster import (
 
 from orchestration.defs.resources import DuckDBWarehouse, RunLockResource
 from orchestration.extracts.load import available_months
+from orchestration.quality.parameters import blocking_suites, suite_asset_keys
 from orchestration.quality.results import GX, gx_rows, record_results
-from orchestration.quality.suites import blocking_suites, suite_asset_keys
 
 BLOCKING = set(blocking_suites())
 SPECS = [
@@ -41,7 +41,7 @@ def great_expectations(
     warehouse: DuckDBWarehouse,
     run_lock: RunLockResource,  # a check run alone still reads a build file no run is writing
 ):
-    from orchestration.quality.suites import suite_checks, validate_warehouse
+    from orchestration.quality.validate import suite_checks, validate_warehouse
 
     # every month delivered must be loaded: the period runs to the landing folder's newest month
     delivered = available_months(warehouse.landing)

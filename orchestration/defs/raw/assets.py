@@ -31,16 +31,10 @@ from orchestration.defs.raw.partitions import MONTHLY, month_of_partition
 from orchestration.defs.resources import DuckDBWarehouse, RunLockResource
 from orchestration.extracts import contract
 from orchestration.extracts.contract import Extract
-from orchestration.extracts.load import (
-    RAW_SCHEMA,
-    LoadError,
-    LoadResult,
-    available_months,
-    ensure_raw_schema,
-    load_months,
-    load_snapshots,
-)
+from orchestration.extracts.load import LoadResult, available_months, load_months, load_snapshots
+from orchestration.extracts.preflight import LoadError
 from orchestration.extracts.pseudonymise import PseudonymisationError
+from orchestration.extracts.raw_schema import RAW_SCHEMA, ensure_raw_schema
 from orchestration.landing import WARNING, account_landing, not_loaded, record_landing
 
 GROUP = "raw"
