@@ -173,6 +173,9 @@ def test_definitions_hold_every_asset_check_schedule_and_sensor() -> None:
         keys["bi_site"],
     }
     assert graph.get(keys["bi_site"]).parent_keys == {keys["publish"]}
+    # the warehouse job builds the dbt models the site reads (group bi), not the site itself
+    selected = defs.resolve_job_def(WAREHOUSE_JOB.name).asset_layer.selected_asset_keys
+    assert keys["bi/bi_validation_results"] in selected and keys["bi_site"] not in selected
 
     # every dbt test attached to a model or seed is an asset check
     manifest = json.loads((PROJECT_DIR / "target" / "manifest.json").read_text())
