@@ -4,10 +4,9 @@
                                           format that Evidence's DuckDB (1.4, Node) can open
 
 The site never reads the file a build is writing: it reads `LEIA_HOME/bi/leia_bi.duckdb`, a copy
-of the *published* warehouse (`LEIA_HOME/leia.duckdb`) made by `export_for_bi`. That copy holds no
-event-level data: `marts.fct_authentications` is not copied; the hour-of-day x weekday pattern
-comes from the monthly aggregate `marts.agg_connections_hourly` into
-`bi.connections_by_hour_weekday`.
+of the *published* warehouse (`LEIA_HOME/leia.duckdb`) made by `export_for_bi`. That copy holds
+only the schema `bi`: the dbt models of models/bi/, made for the site (labels, joins, small-cell
+suppression), and nothing event-level.
 
 The rest of the BI layer: orchestration/bi_site.py builds the site (npm, `evidence build`),
 orchestration/bi_server.py serves it, orchestration/bi_cli.py holds `leia report` and
@@ -20,8 +19,6 @@ import os
 import sys
 from pathlib import Path
 
-from orchestration.quality.results import DDL as RESULTS_DDL
-from orchestration.quality.results import SCHEMA as RESULTS_SCHEMA
 from orchestration.settings import PROJECT_DIR
 
 REPORTS_DIR = PROJECT_DIR / "reports"
@@ -32,24 +29,14 @@ SOURCE_DIR = REPORTS_DIR / "sources" / SOURCE_NAME
 # (Python duckdb 2.x writes one): the BI copy is written in the oldest 1.x format.
 BI_STORAGE_VERSION = "v1.0.0"
 
-# Small-cell suppression (docs/bi.md): the source queries show any count of accounts below this
-# as NULL, and the rates and counts derived from it too. The SQL files spell the number out.
-SMALL_CELL_MIN_ACCOUNTS = 5
-
-# What the BI copy holds: (schema, table or None for every table of the schema).
-BI_SCHEMAS: tuple[tuple[str, str | None], ...] = (
-    ("marts", None),
-    ("reference", None),
-    ("raw", "load_log"),
-    ("raw", "rejected_rows"),
-    ("raw", "landing_files"),
-    ("quality", None),
-)
-# Event-level or row-level data that never reaches the BI copy; the hourly aggregate of the
-# events reaches it summed over months, as bi.connections_by_hour_weekday.
-EXCLUDED_TABLES = {("marts", "fct_authentications"), ("marts", "agg_connections_hourly")}
-EXCLUDED_COLUMNS = {("raw", "rejected_rows"): {"redacted_line"}}
-VALIDATION_RESULTS = ("quality", "validation_results")  # orchestration/quality/results.py
+# What the BI copy holds: (schema, table or None for every table of the schema). The site reads
+# only the dbt models of models/bi/ (schema bi), which apply the small-cell suppression
+# (var min_cell_accounts, docs/bi.md); their views are copied as tables.
+BI_SCHEMAS: tuple[tuple[str, str | None], ...] = (("bi", None),)
+# Tables and columns of those schemas that must not reach the site: none today (the bi models
+# select what the site shows; the event-level facts and the rejected lines stay in the warehouse).
+EXCLUDED_TABLES: set[tuple[str, str]] = set()
+EXCLUDED_COLUMNS: dict[tuple[str, str], set[str]] = {}
 
 # Pages of the site (reports/pages/*.md), as served.
 PAGES = ("/", "/bilan/", "/bilans/", "/adoption/", "/connexions/", "/finances/", "/qualite/")
@@ -63,7 +50,7 @@ def school_year_pages(bi_db: Path) -> list[str]:
     con = duckdb.connect(str(bi_db), read_only=True)
     try:
         years = con.execute(
-            "select distinct school_year from marts.agg_bilan_school_year order by 1"
+            "select distinct school_year from bi.bi_bilan_by_school_year order by 1"
         ).fetchall()
     finally:
         con.close()
@@ -86,14 +73,10 @@ def _literal(text: str) -> str:
 def export_for_bi(source_db: Path, target_db: Path) -> Path:
     """Write the BI copy of `source_db` (the published warehouse) to `target_db`.
 
-    It holds the marts (less the event-level `fct_authentications`), the reference data, the
-    load log, the landing folder's files and the rejected rows (without their redacted text),
-    `quality.*` when present, and two tables made for the site:
-    `bi.connections_by_hour_weekday` (connections per school year, weekday and hour, from
-    marts.agg_connections_hourly) and `quality.validation_results` (a copy of the warehouse's,
-    latest run only, or one row saying there is none yet). The file is written in DuckDB storage
-    format BI_STORAGE_VERSION, beside the target, then moved into place: Evidence never sees a
-    half-written copy. `source_db` is opened read-only.
+    It holds what BI_SCHEMAS names (the dbt models of models/bi/, tables and views, each copied
+    as a table). The file is written in DuckDB storage format BI_STORAGE_VERSION, beside the
+    target, then moved into place: Evidence never sees a half-written copy. `source_db` is opened
+    read-only.
     """
     import duckdb
 
@@ -111,8 +94,9 @@ def export_for_bi(source_db: Path, target_db: Path) -> Path:
             f"ATTACH {_literal(str(partial))} AS bi (STORAGE_VERSION '{BI_STORAGE_VERSION}')"
         )
         tables = con.execute(
-            "select schema_name, table_name from duckdb_tables() "
-            "where database_name = 'src' order by schema_name, table_name"
+            "select schema_name, table_name from duckdb_tables() where database_name = 'src' "
+            "union all select schema_name, view_name from duckdb_views() "
+            "where database_name = 'src' and not internal order by all"
         ).fetchall()
         copied = [
             (schema, table)
@@ -120,14 +104,10 @@ def export_for_bi(source_db: Path, target_db: Path) -> Path:
             if any(schema == s and (t is None or table == t) for s, t in BI_SCHEMAS)
             and (schema, table) not in EXCLUDED_TABLES
         ]
-        for schema in sorted({schema for schema, _ in copied} | {"bi", "quality"}):
+        for schema in sorted({schema for schema, _ in copied}):
             con.execute(f"CREATE SCHEMA IF NOT EXISTS bi.{_quote(schema)}")
         for schema, table in copied:
-            if (schema, table) == VALIDATION_RESULTS:
-                continue
             _copy_table(con, schema, table)
-        _write_validation_results(con, (VALIDATION_RESULTS in copied))
-        _write_hour_weekday(con)
         con.execute("DETACH bi")
     finally:
         con.close()
@@ -148,43 +128,6 @@ def _copy_table(con, schema: str, table: str) -> None:
     columns = [_quote(name) for name, _ in _columns(con, schema, table) if name not in excluded]
     target, source = f"bi.{_quote(schema)}.{_quote(table)}", f"src.{_quote(schema)}.{_quote(table)}"
     con.execute(f"CREATE TABLE {target} AS SELECT {', '.join(columns)} FROM {source}")
-
-
-def _write_validation_results(con, present: bool) -> None:
-    """quality.validation_results for the site: every run's results (the page shows the latest
-    run and the history of failures); when the warehouse has none yet, one row that says so
-    (a source query must return a row)."""
-    target = "bi.quality.validation_results"
-    source = "src.quality.validation_results"
-    if present and con.execute(f"SELECT count(*) FROM {source}").fetchone()[0] > 0:
-        _copy_table(con, *VALIDATION_RESULTS)
-        return
-    con.execute(RESULTS_DDL.replace(f"{RESULTS_SCHEMA}.", "bi.quality."))
-    con.execute(
-        f"INSERT INTO {target} (run_id, validated_at, tool, suite, check_name, success, severity) "
-        "VALUES ('-', now()::TIMESTAMP, '-', 'aucun résultat', ?, true, 'warn')",
-        ["L'entrepôt publié ne contient pas encore de résultats de validation."],
-    )
-
-
-def _write_hour_weekday(con) -> None:
-    """bi.connections_by_hour_weekday, from the monthly aggregate that outlives the events."""
-    has_aggregate = con.execute(
-        "select count(*) from duckdb_tables() where database_name = 'src' "
-        "and schema_name = 'marts' and table_name = 'agg_connections_hourly'"
-    ).fetchone()[0]
-    source = (
-        "src.marts.agg_connections_hourly"
-        if has_aggregate
-        else "(SELECT NULL::VARCHAR AS school_year, NULL::INTEGER AS iso_day_of_week, "
-        "NULL::INTEGER AS hour_of_day, NULL::BIGINT AS connections WHERE false)"
-    )
-    con.execute(
-        "CREATE TABLE bi.bi.connections_by_hour_weekday AS "
-        "SELECT school_year, iso_day_of_week::INTEGER AS iso_day_of_week, "
-        "hour_of_day::INTEGER AS hour_of_day, sum(connections)::BIGINT AS connections "
-        f"FROM {source} GROUP BY ALL ORDER BY ALL"
-    )
 
 
 if __name__ == "__main__":

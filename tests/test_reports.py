@@ -24,7 +24,7 @@ import duckdb
 import pytest
 
 from orchestration import bi, bi_server, bi_site
-from orchestration.quality.results import GX, ResultRow, record_results
+from orchestration.quality.results import DDL, GX, ResultRow, record_results
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -102,34 +102,34 @@ def chromium(url: str, *args: str, profile: Path) -> subprocess.CompletedProcess
 # ------------------------------------------------------------------------------ export_for_bi
 @pytest.fixture
 def tiny_warehouse(tmp_path: Path) -> Path:
-    """A published warehouse in miniature, written by this Python duckdb (storage 2.x)."""
+    """A published warehouse in miniature, written by this Python duckdb (storage 2.x): marts and
+    raw tables the site must not read, and a `bi` schema as models/bi/ builds it (tables, and a
+    view on quality.validation_results, which the run writes after dbt)."""
     database = tmp_path / "leia.duckdb"
     with duckdb.connect(str(database)) as con:
         con.execute("create schema marts; create schema raw; create schema reference")
         con.execute(
             "create table marts.fct_authentications as "
-            "select 'e' || i as event_id, '2016-2017' as school_year, "
-            "date '2016-10-03' + (i % 7)::integer as event_date, (i % 24)::integer as hour_of_day, "
-            "'k' || (i % 11) as account_key, i % 3 <> 0 as is_connection from range(100) t(i)"
-        )
-        con.execute(
-            "create table marts.agg_connections_hourly as select '2016-10' as partition_month, "
-            "school_year, isodow(event_date) as iso_day_of_week, hour_of_day, "
-            "count(*) as connections from marts.fct_authentications where is_connection "
-            "group by all"
+            "select 'e' || i as event_id, 'k' || (i % 11) as account_key from range(100) t(i)"
         )
         con.execute("create table marts.dim_schools as select '6200001G' as uai, 'Lycée' as name")
         con.execute(
             "create table raw.rejected_rows as select 'accounts' as extract, 'bad uai' as reason, "
             "'x;y;secret' as redacted_line"
         )
-        con.execute("create table raw.load_log as select 'accounts' as extract, 10 as rows_loaded")
         con.execute("create table raw.accounts as select 'login' as login")
         con.execute("create table reference.profiles as select 'eleve' as profile")
+        con.execute(DDL)  # created empty before dbt, as on-run-start does
+        con.execute("create schema bi")
+        con.execute("create table bi.bi_schools as select uai, name from marts.dim_schools")
+        con.execute(
+            "create view bi.bi_validation_results as "
+            "select run_id, check_name, success from quality.validation_results"
+        )
     return database
 
 
-def test_export_for_bi_writes_what_the_site_may_read_in_a_1x_storage_format(
+def test_export_for_bi_writes_only_the_bi_models_in_a_1x_storage_format(
     tiny_warehouse: Path, tmp_path: Path
 ):
     target = bi.export_for_bi(tiny_warehouse, tmp_path / "bi" / "leia_bi.duckdb")
@@ -139,33 +139,15 @@ def test_export_for_bi_writes_what_the_site_may_read_in_a_1x_storage_format(
     assert not target.with_name(target.name + ".partial").exists()
     with duckdb.connect(str(target), read_only=True) as con:
         tables = set(con.execute("select schema_name, table_name from duckdb_tables()").fetchall())
-        assert tables == {
-            ("marts", "dim_schools"),
-            ("raw", "rejected_rows"),
-            ("raw", "load_log"),
-            ("reference", "profiles"),
-            ("bi", "connections_by_hour_weekday"),
-            ("quality", "validation_results"),
-        }  # no event-level mart, no raw accounts
-        columns = [row[0] for row in con.execute("describe raw.rejected_rows").fetchall()]
-        assert columns == ["extract", "reason"]  # the redacted line stays in the warehouse
-        total, cells = con.execute(
-            "select sum(connections), count(*) from bi.connections_by_hour_weekday"
-        ).fetchone()
-        # 2016-10-03 is a Monday: event i falls on weekday i % 7 at hour i % 24, and i < 168
-        assert (total, cells) == (66, 66)  # the 66 connections of the 100 events, aggregated
-        placeholder = con.execute(
-            "select suite, check_name from quality.validation_results"
-        ).fetchall()
-        assert placeholder == [
-            (
-                "aucun résultat",
-                "L'entrepôt publié ne contient pas encore de résultats de validation.",
-            )
-        ]
+        views = con.execute("select view_name from duckdb_views() where not internal").fetchall()
+        assert tables == {("bi", "bi_schools"), ("bi", "bi_validation_results")}
+        assert views == []  # a view is copied as a table: Evidence reads the copy alone
+        # no event-level mart, no raw accounts, no rejected line, no marts or reference tables
+        assert con.execute("select * from bi.bi_schools").fetchall() == [("6200001G", "Lycée")]
 
 
-def test_export_for_bi_keeps_every_validation_run(tiny_warehouse: Path, tmp_path: Path):
+def test_export_for_bi_copies_the_views_as_they_read_now(tiny_warehouse: Path, tmp_path: Path):
+    """bi_validation_results is a view: the results a run writes after dbt reach the copy."""
     rows = [
         ResultRow(
             "raw", "every_month_loaded", "staging/stg_raw__load_log", None, "x", "y", False, "error"
@@ -179,7 +161,7 @@ def test_export_for_bi_keeps_every_validation_run(tiny_warehouse: Path, tmp_path
 
     with duckdb.connect(str(target), read_only=True) as con:
         kept = con.execute(
-            "select run_id, check_name, success from quality.validation_results order by 1, 2"
+            "select run_id, check_name, success from bi.bi_validation_results order by 1, 2"
         ).fetchall()
     assert kept == [
         ("run-1", "every_month_loaded", False),

@@ -1,4 +1,4 @@
-"""The dbt project as assets: seeds (group `reference`), staging, intermediate and marts models.
+"""The dbt project as assets: seeds (group `reference`), staging, intermediate, marts and bi models.
 
 dbt tests become asset checks (dagster-dbt's default). `dbt build` runs them after each model, and
 a failing test of severity error stops the build: the step fails and nothing is published.
@@ -36,7 +36,7 @@ from orchestration.quality.results import DBT, dbt_rows, record_results
 from orchestration.settings import prepend_interpreter_scripts
 
 REFERENCE_GROUP = "reference"
-LAYERS = ("staging", "intermediate", "marts")  # folders under models/, and asset groups
+LAYERS = ("staging", "intermediate", "marts", "bi")  # folders under models/, and asset groups
 
 # what the Makefile's target/manifest.json rule depends on: `make setup` re-parses when they change
 MANIFEST_INPUTS = ("dbt_project.yml", "models", "macros", "seeds")

@@ -1,8 +1,7 @@
--- The report's totals and monthly averages of connections per school year, with the peak month
--- (marts.agg_connections_school_year). Counts of connections, not of accounts.
+-- models/bi/bi_connections_by_school_year.sql: the logic and the small-cell suppression live in dbt (docs/bi.md).
 select
     school_year,
-    replace(school_year, '-', '/') as school_year_label,
+    school_year_label,
     period_start,
     period_end,
     months_covered,
@@ -13,5 +12,4 @@ select
     appropriation_monthly_average,
     peak_month,
     peak_month_connections
-from marts.agg_connections_school_year
-order by school_year
+from bi.bi_connections_by_school_year

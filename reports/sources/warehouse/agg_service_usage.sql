@@ -1,12 +1,10 @@
--- Accesses to the ENT's tools per school year, ranked (marts.agg_service_usage).
--- Small cells: accounts below 5 are NULL, and so are the accesses of those accounts.
+-- models/bi/bi_service_usage.sql: the logic and the small-cell suppression live in dbt (docs/bi.md).
 select
     school_year,
-    replace(school_year, '-', '/') as school_year_label,
+    school_year_label,
     service,
     service_label_fr,
-    case when accounts >= 5 then accesses end as accesses,
-    case when accounts >= 5 then accounts end as accounts,
+    accesses,
+    accounts,
     service_rank
-from marts.agg_service_usage
-order by school_year, service_rank
+from bi.bi_service_usage

@@ -1,11 +1,9 @@
--- Training days per period and domain, done or planned (marts.agg_training_days).
+-- models/bi/bi_training_days.sql: the logic and the small-cell suppression live in dbt (docs/bi.md).
 select
     training_period,
     domain_code,
     domain_label_fr,
     training_status,
-    case training_status when 'done' then 'réalisée' when 'planned' then 'prévue' end
-        as training_status_fr,
+    training_status_fr,
     training_days
-from marts.agg_training_days
-order by training_period, domain_code
+from bi.bi_training_days

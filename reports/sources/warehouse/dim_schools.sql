@@ -1,4 +1,4 @@
--- The 50 schools of the ENT (marts.dim_schools).
+-- models/bi/bi_schools.sql: the logic and the small-cell suppression live in dbt (docs/bi.md).
 select
     uai,
     school_name,
@@ -9,6 +9,5 @@ select
     bilan_category_label_fr,
     sector,
     is_uai_verified,
-    coalesce(mapping_note, '') as mapping_note
-from marts.dim_schools
-order by school_name
+    mapping_note
+from bi.bi_schools

@@ -1,17 +1,13 @@
--- Every file of the landing folder at the last run, and why it is or is not loaded
--- (raw.landing_files, orchestration/landing.py). File names and sizes: nothing to suppress.
+-- models/bi/bi_landing_files.sql: the logic and the small-cell suppression live in dbt (docs/bi.md).
 select
     path,
     size_bytes,
     status,
-    case status
-        when 'extract' then 'chargé'
-        when 'warning' then 'non chargé : à vérifier'
-        else 'non chargé'
-    end as status_fr,
+    status_fr,
     reason,
     extract,
     partition_key,
     scanned_at
-from raw.landing_files
+from bi.bi_landing_files
+-- the Qualité page lists the files not loaded in this order (its query has no order by)
 order by status desc, path

@@ -1,5 +1,4 @@
--- Loads of the extracts (raw.load_log): one row per extract file, rows loaded and rejected.
--- Counts of file rows, not groups of accounts: not suppressed (docs/bi.md).
+-- models/bi/bi_load_log.sql: the logic and the small-cell suppression live in dbt (docs/bi.md).
 select
     extract,
     partition_key,
@@ -7,5 +6,4 @@ select
     rows_loaded,
     rows_rejected,
     loaded_at
-from raw.load_log
-order by extract, partition_key
+from bi.bi_load_log

@@ -1,51 +1,22 @@
--- The published reports: every figure beside the value computed on its own period
--- (marts.rpt_bilan_indicators).
--- Small cells: a computed count of accounts below 5 is shown as NULL (docs/bi.md). The published
--- value is the report's own, public, figure.
--- published_fmt / computed_fmt: Excel-style format codes read by the page (DataTable fmtColumn).
+-- models/bi/bi_bilan_indicators.sql: the logic and the small-cell suppression live in dbt (docs/bi.md).
 select
     display_order,
     report_code,
     indicator_code,
     report_section,
-    section_label_fr as section_label,
-    min(display_order) over (partition by report_code, report_section) as section_order,
+    section_label,
+    section_order,
     label_fr,
-    -- the figure's period as the reader knows it: 01/09/2017 – 15/01/2018, au 15/01/2018
-    trim(
-        coalesce(strftime(period_start, '%d/%m/%Y') || ' – ' || strftime(period_end, '%d/%m/%Y'), '')
-        || coalesce(' au ' || strftime(as_of_date, '%d/%m/%Y'), '')
-    ) as period,
+    period,
     unit,
     comparison,
-    case comparison
-        when 'exact' then 'exacte'
-        when 'rounded' then 'arrondie'
-        when 'approximately' then 'approchée'
-        when 'greater_than' then 'seuil (« dépasse »)'
-        else comparison
-    end as comparison_fr,
+    comparison_fr,
     published_value,
-    case when unit = 'accounts' and computed_value < 5 then null else computed_value end
-        as computed_value,
+    computed_value,
     status,
-    case status
-        when 'match' then 'conforme'
-        when 'rounding' then 'arrondi'
-        when 'mismatch' then 'écart'
-        when 'not_covered' then 'non couvert'
-        when 'not_computable' then 'non calculable'
-        when 'not_computed' then 'non calculé'
-        else status
-    end as status_fr,
-    coalesce(note, '') as note,
-    coalesce(report_quote, '') as report_quote,
-    case
-        when unit in ('rate', 'share') then '0%'
-        when unit = 'eur' then '#,##0.00 "€"'
-        when unit = 'boolean' then '"oui";"oui";"non"'
-        else '#,##0'
-    end as published_fmt,
-    value_format as computed_fmt
-from marts.rpt_bilan_indicators
-order by report_code, display_order
+    status_fr,
+    note,
+    report_quote,
+    published_fmt,
+    computed_fmt
+from bi.bi_bilan_indicators
