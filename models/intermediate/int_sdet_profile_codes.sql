@@ -15,11 +15,15 @@ codes as (
         from profiles
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
+),
+
+final as (
+    select
+        sdet_profile_code,
+        profile_code,
+        is_in_appropriation_population
+    from codes
+    where sdet_profile_code is not null and sdet_profile_code <> ''
 )
 
-select
-    sdet_profile_code,
-    profile_code,
-    is_in_appropriation_population
-from codes
-where sdet_profile_code is not null and sdet_profile_code <> ''
+select * from final

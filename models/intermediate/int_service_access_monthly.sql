@@ -7,14 +7,18 @@ accesses as (
     {{ rows_of_months_to_rebuild(
         ref('fct_authentications'), "event_type = 'service_access' and is_success"
     ) }}
+),
+
+final as (
+    select
+        partition_month,
+        school_year,
+        account_key,
+        service_code,
+        count(*) as accesses,
+        max(loaded_at) as loaded_at
+    from accesses
+    group by partition_month, school_year, account_key, service_code
 )
 
-select
-    partition_month,
-    school_year,
-    account_key,
-    service_code,
-    count(*) as accesses,
-    max(loaded_at) as loaded_at
-from accesses
-group by partition_month, school_year, account_key, service_code
+select * from final

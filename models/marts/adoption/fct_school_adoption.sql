@@ -36,31 +36,35 @@ school_activity as (
         count(distinct account_key) as connected_accounts
     from activity
     group by school_year, uai
+),
+
+final as (
+    select
+        school_years.school_year,
+        schools.uai,
+        schools.school_name,
+        schools.bilan_category,
+        coalesce(population_totals.target_accounts, 0) as target_accounts,
+        coalesce(population_totals.active_accounts, 0) as active_accounts,
+        case
+            when coalesce(population_totals.target_accounts, 0) > 0
+                then
+                    cast(population_totals.active_accounts as {{ type_double() }})
+                    / population_totals.target_accounts
+        end as appropriation_rate,
+        coalesce(school_activity.connections, 0) as connections,
+        coalesce(school_activity.connected_accounts, 0) as connected_accounts,
+        coalesce(school_activity.connections, 0) > 0 as is_using
+    from school_years
+    cross join schools
+    left join population_totals
+        on
+            school_years.school_year = population_totals.school_year
+            and schools.uai = population_totals.uai
+    left join school_activity
+        on
+            school_years.school_year = school_activity.school_year
+            and schools.uai = school_activity.uai
 )
 
-select
-    school_years.school_year,
-    schools.uai,
-    schools.school_name,
-    schools.bilan_category,
-    coalesce(population_totals.target_accounts, 0) as target_accounts,
-    coalesce(population_totals.active_accounts, 0) as active_accounts,
-    case
-        when coalesce(population_totals.target_accounts, 0) > 0
-            then
-                cast(population_totals.active_accounts as {{ type_double() }})
-                / population_totals.target_accounts
-    end as appropriation_rate,
-    coalesce(school_activity.connections, 0) as connections,
-    coalesce(school_activity.connected_accounts, 0) as connected_accounts,
-    coalesce(school_activity.connections, 0) > 0 as is_using
-from school_years
-cross join schools
-left join population_totals
-    on
-        school_years.school_year = population_totals.school_year
-        and schools.uai = population_totals.uai
-left join school_activity
-    on
-        school_years.school_year = school_activity.school_year
-        and schools.uai = school_activity.uai
+select * from final

@@ -130,29 +130,22 @@ connections_by_period as (
 ),
 
 connection_metrics as (
-    select
-        period_key,
-        'connections' as metric_code,
-        connections as metric_value
-    from connections_by_period
-    union all
-    select
-        period_key,
-        'monthly_average_connections' as metric_code,
-        case when months_covered > 0 then connections / months_covered end as metric_value
-    from connections_by_period
-    union all
-    select
-        period_key,
-        'monthly_average_connections_appropriation' as metric_code,
-        case when months_covered > 0 then appropriation_connections / months_covered end as metric_value
-    from connections_by_period
-    union all
-    select
-        period_key,
-        'peak_month_connections' as metric_code,
-        peak_month_connections as metric_value
-    from connections_by_period
+    {% for metric_code, expression in [
+        ('connections', 'connections'),
+        ('monthly_average_connections', 'case when months_covered > 0 then connections / months_covered end'),
+        (
+            'monthly_average_connections_appropriation',
+            'case when months_covered > 0 then appropriation_connections / months_covered end'
+        ),
+        ('peak_month_connections', 'peak_month_connections'),
+    ] %}
+        select
+            period_key,
+            '{{ metric_code }}' as metric_code,
+            {{ expression }} as metric_value
+        from connections_by_period
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 -- accounts active in the period: a connection between its start and its end (a period starts
@@ -215,34 +208,32 @@ appropriation_by_period as (
 ),
 
 appropriation_metrics as (
-    select
-        period_key,
-        'active_accounts' as metric_code,
-        active_accounts as metric_value,
-        'events' as requires
-    from appropriation_by_period
-    union all
-    select
-        period_key,
-        'appropriation_population_accounts' as metric_code,
-        case when snapshot_date is not null then coalesce(population_accounts, 0) end as metric_value,
-        'snapshot' as requires
-    from appropriation_by_period
-    union all
-    select
-        period_key,
-        'appropriation_active_accounts' as metric_code,
-        case when snapshot_date is not null then coalesce(population_active_accounts, 0) end as metric_value,
-        'events_and_snapshot' as requires
-    from appropriation_by_period
-    union all
-    select
-        period_key,
-        'appropriation_rate' as metric_code,
-        case when population_accounts > 0 then population_active_accounts / population_accounts end
-            as metric_value,
-        'events_and_snapshot' as requires
-    from appropriation_by_period
+    {% for metric_code, expression, requires in [
+        ('active_accounts', 'active_accounts', 'events'),
+        (
+            'appropriation_population_accounts',
+            'case when snapshot_date is not null then coalesce(population_accounts, 0) end',
+            'snapshot'
+        ),
+        (
+            'appropriation_active_accounts',
+            'case when snapshot_date is not null then coalesce(population_active_accounts, 0) end',
+            'events_and_snapshot'
+        ),
+        (
+            'appropriation_rate',
+            'case when population_accounts > 0 then population_active_accounts / population_accounts end',
+            'events_and_snapshot'
+        ),
+    ] %}
+        select
+            period_key,
+            '{{ metric_code }}' as metric_code,
+            {{ expression }} as metric_value,
+            '{{ requires }}' as requires
+        from appropriation_by_period
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 -- schools without any connection in the period; the report details them by category, colleges
@@ -339,47 +330,22 @@ pupils as (
 ),
 
 finance_metrics as (
-    select
-        periods.period_key,
-        'total_cost_eur' as metric_code,
-        finance.total_cost_eur as metric_value
-    from periods cross join finance
-    union all
-    select
-        periods.period_key,
-        'contract_years' as metric_code,
-        finance.contract_years as metric_value
-    from periods cross join finance
-    union all
-    select
-        periods.period_key,
-        'cost_per_school_per_year_eur' as metric_code,
-        finance.cost_per_school_per_year_eur as metric_value
-    from periods cross join finance
-    union all
-    select
-        periods.period_key,
-        'eu_cofinancing_eur' as metric_code,
-        finance.eu_cofinancing_eur as metric_value
-    from periods cross join finance
-    union all
-    select
-        periods.period_key,
-        'eu_cofinancing_share' as metric_code,
-        finance.eu_cofinancing_share as metric_value
-    from periods cross join finance
-    union all
-    select
-        periods.period_key,
-        'consumed_eur' as metric_code,
-        finance.consumed_eur as metric_value
-    from periods cross join finance
-    union all
-    select
-        periods.period_key,
-        'consumed_years' as metric_code,
-        finance.consumed_years as metric_value
-    from periods cross join finance
+    {% for column in [
+        'total_cost_eur',
+        'contract_years',
+        'cost_per_school_per_year_eur',
+        'eu_cofinancing_eur',
+        'eu_cofinancing_share',
+        'consumed_eur',
+        'consumed_years',
+    ] %}
+        select
+            periods.period_key,
+            '{{ column }}' as metric_code,
+            finance.{{ column }} as metric_value
+        from periods cross join finance
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 cost_metrics as (

@@ -5,14 +5,18 @@ with
 
 connections as (
     {{ rows_of_months_to_rebuild(ref('fct_authentications'), "is_connection") }}
+),
+
+final as (
+    select
+        partition_month,
+        school_year,
+        cast({{ iso_day_of_week('event_date') }} as integer) as iso_day_of_week,
+        hour_of_day,
+        count(*) as connections,
+        max(loaded_at) as loaded_at
+    from connections
+    group by partition_month, school_year, {{ iso_day_of_week('event_date') }}, hour_of_day
 )
 
-select
-    partition_month,
-    school_year,
-    cast({{ iso_day_of_week('event_date') }} as integer) as iso_day_of_week,
-    hour_of_day,
-    count(*) as connections,
-    max(loaded_at) as loaded_at
-from connections
-group by partition_month, school_year, {{ iso_day_of_week('event_date') }}, hour_of_day
+select * from final

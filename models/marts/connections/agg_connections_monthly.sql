@@ -16,13 +16,17 @@ account_months as (
         sum(connections) as connections
     from connected_accounts
     group by month_start, school_year, profile_code, account_key
+),
+
+final as (
+    select
+        month_start,
+        school_year,
+        profile_code,
+        cast(sum(connections) as bigint) as connections,
+        count(*) as accounts
+    from account_months
+    group by month_start, school_year, profile_code
 )
 
-select
-    month_start,
-    school_year,
-    profile_code,
-    cast(sum(connections) as bigint) as connections,
-    count(*) as accounts
-from account_months
-group by month_start, school_year, profile_code
+select * from final

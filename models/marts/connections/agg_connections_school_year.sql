@@ -43,24 +43,28 @@ totals as (
         count(*) as months_with_data
     from months
     group by school_year
+),
+
+final as (
+    select
+        totals.school_year,
+        school_years.period_start,
+        school_years.period_end,
+        school_years.months_covered,
+        totals.months_with_data,
+        totals.connections,
+        totals.connections / school_years.months_covered as monthly_average,
+        totals.appropriation_connections,
+        totals.appropriation_connections / school_years.months_covered as appropriation_monthly_average,
+        ranked_months.month_start as peak_month,
+        ranked_months.connections as peak_month_connections
+    from totals
+    inner join school_years
+        on totals.school_year = school_years.school_year
+    inner join ranked_months
+        on
+            totals.school_year = ranked_months.school_year
+            and ranked_months.month_rank = 1
 )
 
-select
-    totals.school_year,
-    school_years.period_start,
-    school_years.period_end,
-    school_years.months_covered,
-    totals.months_with_data,
-    totals.connections,
-    totals.connections / school_years.months_covered as monthly_average,
-    totals.appropriation_connections,
-    totals.appropriation_connections / school_years.months_covered as appropriation_monthly_average,
-    ranked_months.month_start as peak_month,
-    ranked_months.connections as peak_month_connections
-from totals
-inner join school_years
-    on totals.school_year = school_years.school_year
-inner join ranked_months
-    on
-        totals.school_year = ranked_months.school_year
-        and ranked_months.month_rank = 1
+select * from final

@@ -33,14 +33,18 @@ usage as (
         count(*) as accounts
     from tool_accounts
     group by school_year, tool_code, tool_label_fr
+),
+
+final as (
+    select
+        school_year,
+        service,
+        service_label_fr,
+        accesses,
+        accounts,
+        -- rank() is an int on Spark, a bigint on DuckDB
+        cast(rank() over (partition by school_year order by accesses desc) as bigint) as service_rank
+    from usage
 )
 
-select
-    school_year,
-    service,
-    service_label_fr,
-    accesses,
-    accounts,
-    -- rank() is an int on Spark, a bigint on DuckDB
-    cast(rank() over (partition by school_year order by accesses desc) as bigint) as service_rank
-from usage
+select * from final

@@ -34,17 +34,21 @@ holiday_days as (
             days.date_day >= holidays.first_day_off
             and days.date_day < holidays.classes_resume_on
     group by days.date_day
+),
+
+final as (
+    select
+        days.date_day,
+        days.school_year,
+        {{ month_start_of('days.date_day') }} as month_start,
+        cast({{ date_part('month', 'days.date_day') }} as integer) as month_of_year,
+        cast({{ iso_day_of_week('days.date_day') }} as integer) as iso_day_of_week,
+        {{ iso_day_of_week('days.date_day') }} >= 6 as is_weekend,
+        holiday_days.holiday_code is not null as is_school_holiday,
+        holiday_days.holiday_code
+    from days
+    left join holiday_days
+        on days.date_day = holiday_days.date_day
 )
 
-select
-    days.date_day,
-    days.school_year,
-    {{ month_start_of('days.date_day') }} as month_start,
-    cast({{ date_part('month', 'days.date_day') }} as integer) as month_of_year,
-    cast({{ iso_day_of_week('days.date_day') }} as integer) as iso_day_of_week,
-    {{ iso_day_of_week('days.date_day') }} >= 6 as is_weekend,
-    holiday_days.holiday_code is not null as is_school_holiday,
-    holiday_days.holiday_code
-from days
-left join holiday_days
-    on days.date_day = holiday_days.date_day
+select * from final

@@ -9,25 +9,29 @@ events as (
 
 profile_codes as (
     select * from {{ ref('int_sdet_profile_codes') }}
+),
+
+final as (
+    select
+        events.event_id,
+        events.partition_month,
+        events.event_time_utc,
+        events.event_local_time,
+        events.event_date,
+        {{ month_start_of('events.event_date') }} as month_start,
+        {{ school_year_of('events.event_date') }} as school_year,
+        cast({{ date_part('hour', 'events.event_local_time') }} as integer) as hour_of_day,
+        events.account_key,
+        profile_codes.profile_code,
+        events.uai,
+        events.event_type,
+        events.service_code,
+        events.is_success,
+        events.is_connection,
+        events.loaded_at
+    from events
+    inner join profile_codes
+        on events.sdet_profile_code = profile_codes.sdet_profile_code
 )
 
-select
-    events.event_id,
-    events.partition_month,
-    events.event_time_utc,
-    events.event_local_time,
-    events.event_date,
-    {{ month_start_of('events.event_date') }} as month_start,
-    {{ school_year_of('events.event_date') }} as school_year,
-    cast({{ date_part('hour', 'events.event_local_time') }} as integer) as hour_of_day,
-    events.account_key,
-    profile_codes.profile_code,
-    events.uai,
-    events.event_type,
-    events.service_code,
-    events.is_success,
-    events.is_connection,
-    events.loaded_at
-from events
-inner join profile_codes
-    on events.sdet_profile_code = profile_codes.sdet_profile_code
+select * from final

@@ -21,16 +21,20 @@ account_days as (
         max(loaded_at) as loaded_at
     from connections
     group by event_date, school_year, uai, profile_code, partition_month, account_key
+),
+
+final as (
+    select
+        event_date,
+        school_year,
+        uai,
+        profile_code,
+        cast(sum(connections) as bigint) as connections,
+        count(*) as accounts,
+        partition_month,
+        max(loaded_at) as loaded_at
+    from account_days
+    group by event_date, school_year, uai, profile_code, partition_month
 )
 
-select
-    event_date,
-    school_year,
-    uai,
-    profile_code,
-    cast(sum(connections) as bigint) as connections,
-    count(*) as accounts,
-    partition_month,
-    max(loaded_at) as loaded_at
-from account_days
-group by event_date, school_year, uai, profile_code, partition_month
+select * from final

@@ -13,14 +13,18 @@ per_school_year as (
         count(distinct author_account_key) as authors
     from sequences
     group by 1, 2
+),
+
+final as (
+    select
+        school_year,
+        uai,
+        sequences_created,
+        authors,
+        cast(sum(sequences_created) over (
+            partition by uai order by school_year rows between unbounded preceding and current row
+        ) as bigint) as cumulative_sequences
+    from per_school_year
 )
 
-select
-    school_year,
-    uai,
-    sequences_created,
-    authors,
-    cast(sum(sequences_created) over (
-        partition by uai order by school_year rows between unbounded preceding and current row
-    ) as bigint) as cumulative_sequences
-from per_school_year
+select * from final

@@ -85,31 +85,35 @@ years as (
     from contract
     cross join consumption
     cross join cofinancing
+),
+
+final as (
+    select
+        years.total_cost_eur,
+        years.contract_start,
+        years.contract_end,
+        years.contract_years,
+        schools.schools,
+        years.total_cost_eur / years.contract_years / schools.schools as cost_per_school_per_year_eur,
+        pupils.pupil_accounts as cost_per_pupil_denominator_pupils,
+        'pupil accounts of the current (newest) accounts snapshot (profile eleve)' as cost_per_pupil_denominator,
+        years.total_cost_eur / years.contract_years / pupils.pupil_accounts as cost_per_pupil_per_year_eur,
+        years.eu_cofinancing_eur,
+        cast(years.eu_cofinancing_eur as {{ type_double() }}) / years.total_cost_eur as eu_cofinancing_share,
+        years.consumed_eur,
+        years.consumed_period_start,
+        years.consumed_period_end,
+        years.consumed_years,
+        cast(years.consumed_eur as {{ type_double() }}) / years.total_cost_eur as consumption_rate,
+        consumed_activity.connections as consumed_period_connections,
+        cast(years.consumed_eur as {{ type_double() }}) / consumed_activity.connections as cost_per_connection_eur,
+        consumed_activity.average_active_accounts as consumed_period_average_active_accounts,
+        years.consumed_eur / years.consumed_years / consumed_activity.average_active_accounts
+            as cost_per_active_account_eur
+    from years
+    cross join schools
+    cross join pupils
+    cross join consumed_activity
 )
 
-select
-    years.total_cost_eur,
-    years.contract_start,
-    years.contract_end,
-    years.contract_years,
-    schools.schools,
-    years.total_cost_eur / years.contract_years / schools.schools as cost_per_school_per_year_eur,
-    pupils.pupil_accounts as cost_per_pupil_denominator_pupils,
-    'pupil accounts of the current (newest) accounts snapshot (profile eleve)' as cost_per_pupil_denominator,
-    years.total_cost_eur / years.contract_years / pupils.pupil_accounts as cost_per_pupil_per_year_eur,
-    years.eu_cofinancing_eur,
-    cast(years.eu_cofinancing_eur as {{ type_double() }}) / years.total_cost_eur as eu_cofinancing_share,
-    years.consumed_eur,
-    years.consumed_period_start,
-    years.consumed_period_end,
-    years.consumed_years,
-    cast(years.consumed_eur as {{ type_double() }}) / years.total_cost_eur as consumption_rate,
-    consumed_activity.connections as consumed_period_connections,
-    cast(years.consumed_eur as {{ type_double() }}) / consumed_activity.connections as cost_per_connection_eur,
-    consumed_activity.average_active_accounts as consumed_period_average_active_accounts,
-    years.consumed_eur / years.consumed_years / consumed_activity.average_active_accounts
-        as cost_per_active_account_eur
-from years
-cross join schools
-cross join pupils
-cross join consumed_activity
+select * from final

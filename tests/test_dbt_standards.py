@@ -1,0 +1,94 @@
+"""The dbt project's documentation standard, read from target/manifest.json (`make setup`).
+
+Every model, seed and macro is described, and so is every column the YAML lists and every
+argument of a macro; every model has a primary-key test. That the YAML lists every real column
+is `dbt docs generate`'s to check, against a built warehouse.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT = "leia"
+GROUP = "leia_data"
+SIGNATURE = re.compile(r"\{%-?\s*(?:macro|test)\s+\w+\((.*?)\)\s*-?%\}", re.S)
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict[str, Any]:
+    return json.loads((PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def own(nodes: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
+    return [
+        node
+        for node in nodes.values()
+        if node["resource_type"] == resource_type and node["package_name"] == PROJECT
+    ]
+
+
+def described(thing: dict[str, Any]) -> bool:
+    return bool((thing.get("description") or "").strip())
+
+
+def test_every_model_and_seed_and_their_columns_are_described(manifest) -> None:
+    nodes = own(manifest["nodes"], "model") + own(manifest["nodes"], "seed")
+    assert [n["name"] for n in nodes if not described(n)] == []
+    assert [
+        f"{n['name']}.{column['name']}"
+        for n in nodes
+        for column in n["columns"].values()
+        if not described(column)
+    ] == []
+
+
+def test_every_macro_and_its_arguments_are_described(manifest) -> None:
+    undescribed = []
+    for macro in own(manifest["macros"], "macro"):
+        if not described(macro):
+            undescribed.append(macro["name"])
+        signature = SIGNATURE.search(macro["macro_sql"])
+        names = [a.split("=")[0].strip() for a in signature.group(1).split(",") if a.strip()]
+        documented = {a["name"]: a for a in macro.get("arguments", [])}
+        undescribed += [
+            f"{macro['name']}({name})"
+            for name in names
+            if name not in documented or not described(documented[name])
+        ]
+    assert undescribed == []
+
+
+def test_every_model_has_a_primary_key_test_and_an_owner(manifest) -> None:
+    """unique + not_null on a column, or unique_combination + not_null on each of its columns."""
+    unique, not_null, combinations = set(), set(), []
+    for test in own(manifest["nodes"], "test"):
+        metadata = test.get("test_metadata") or {}
+        node, column = test.get("attached_node"), test.get("column_name")
+        if metadata.get("name") == "unique":
+            unique.add((node, column))
+        elif metadata.get("name") == "not_null":
+            not_null.add((node, column))
+        elif metadata.get("name") == "unique_combination":
+            combinations.append((node, metadata["kwargs"]["columns"]))
+    without_key = []
+    for model_id, model in manifest["nodes"].items():
+        if model["resource_type"] != "model" or model["package_name"] != PROJECT:
+            continue
+        keyed = any((model_id, c) in not_null for n, c in unique if n == model_id) or any(
+            all((model_id, c) in not_null for c in columns)
+            for n, columns in combinations
+            if n == model_id
+        )
+        if not keyed:
+            without_key.append(model["name"])
+        assert model["config"].get("group") == GROUP, model["name"]
+        # the group names an owner; it must restrict no ref
+        assert model["config"].get("access") != "private", model["name"]
+    assert without_key == []
+    assert manifest["groups"][f"group.{PROJECT}.{GROUP}"]["owner"]["name"]
