@@ -49,6 +49,12 @@ all_results as (
 
 final as (
     select
+        -- the grain: one result per run, check and guarded asset and period (a failed gate
+        -- names each figure or rule); asset and period may be null, hence a key of their own
+        {{ dbt.hash(dbt.concat([
+            'run_id', "'|'", 'tool', "'|'", 'suite', "'|'", 'check_name', "'|'",
+            "coalesce(asset, '')", "'|'", "coalesce(period, '')"
+        ])) }} as validation_result_id,
         run_id,
         validated_at,
         strftime(validated_at, '%d/%m/%Y %H:%M') as validated_at_fr,
