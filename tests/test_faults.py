@@ -8,6 +8,9 @@ both cases no good row is lost or doubled and the other months are untouched.
 Each test records its outcome; the table of docs/reliability.md is that record. With
 LEIA_WRITE_RELIABILITY_DOC=1 the session rewrites the table; otherwise a test checks that the
 committed table is what this run measured.
+
+Longer than 350 lines because it is the fault matrix of docs/reliability.md, one test per row,
+and the session that runs them writes (or checks) that table: one module, one table.
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ Definitions (the report's):
 The report's figures are computed on the report's own snapshot (accounts_2018-01-15); with
 `--until YYYY-MM` the data goes on after the report, with a snapshot on every 1 September after
 it and one at the end (tests at the end of this module, at small scales).
+
+Longer than 350 lines because every property of the extracts is checked on the same generation
+(a module-scoped fixture at the report's scale): split, each module would generate again.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Fast tests check the definitions, the landing sensor, the daily schedule and the failure of a
 load. The tests marked `slow` share one whole run of `leia run` (every month loaded, `dbt build`,
 publication) on a small generated data set with a few broken lines in one month.
+
+Longer than 350 lines because the slow tests share one whole `leia run`, the fixture that
+makes this module worth running; split, each module would need its own run.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ build`) and Debian's `chromium`; CI installs them, so it fails - never skips - w
 missing. Its expected figures are read from the warehouse itself, not written here. Screenshots of
 every page are kept in LEIA_HOME/screenshots (and copied to $LEIA_SCREENSHOTS_DIR when set, for CI
 artifacts).
+
+Longer than 350 lines because the site is built once, an expensive shared fixture, and every
+page is checked on that one build: split, each module would build the site again.
 """
 
 from __future__ import annotations

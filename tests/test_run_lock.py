@@ -5,6 +5,9 @@ resource (held once for a whole run; schedules and sensors never take it), and t
 stop at once while another run holds it. Two real `leia run` at once on one LEIA_HOME, started
 at several moments of the first (refused, or waiting with --wait and running after it), are
 tests/test_faults.py's test_11: the fault matrix of docs/reliability.md records that one.
+
+Longer than 350 lines because the lock, its Dagster resource and the commands that take it are
+one subject, and their tests share the helpers that start and stop real processes.
 """
 
 from __future__ import annotations

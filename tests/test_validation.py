@@ -6,6 +6,9 @@ realistic way and rebuilt by the real dbt where the break happens upstream of th
 fail exactly the expectations that guard the affected figures, with the value the broken data
 gives. Expected values are computed here from the seeds and the pristine warehouse, never read
 from the suites under test.
+
+Longer than 350 lines because each break of the demo warehouse is one short test on the same
+expensive fixtures (the demo warehouse and its pristine figures).
 """
 
 from __future__ import annotations
