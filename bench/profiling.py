@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestration.home import HomeLayout
+
 STAGES = ("load", "dbt_build", "validations", "publish")
 STAGE_LABELS = {
     "load": "load (raw__* steps)",
@@ -52,7 +54,7 @@ class Measured:
 
 def dbt_run_results(home: Path) -> list[dict] | None:
     """The nodes of the last `dbt build` in `home` (its `run_results.json`); None without one."""
-    results = home / "dbt" / "target" / "run_results.json"
+    results = HomeLayout(home).dbt_target / "run_results.json"
     if not results.exists():
         return None
     return json.loads(results.read_text(encoding="utf-8"))["results"]

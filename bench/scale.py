@@ -23,7 +23,7 @@ from bench.workspace import (
     warm_page_cache,
 )
 from orchestration.extracts import contract
-from orchestration.publication import FAILED_DIR
+from orchestration.home import HomeLayout
 
 
 def bench_scale(scale: float, cache: Path, work: Path, keep_warehouses: bool = False) -> dict:
@@ -79,7 +79,7 @@ def bench_scale(scale: float, cache: Path, work: Path, keep_warehouses: bool = F
         checks_may_fail=True,
     )
     if not keep_warehouses:  # the failed build kept for inspection: not part of the case
-        drop_warehouses(incremental_home / FAILED_DIR)
+        drop_warehouses(HomeLayout(incremental_home).failed)
     new_month_link = partial_landing / last_month.relative_to(extracts.landing)
     new_month_link.symlink_to(last_month.resolve())
     incremental = leia_run(

@@ -7,6 +7,8 @@ import http.server
 import sys
 from pathlib import Path
 
+from orchestration.home import HomeLayout
+
 
 class _SiteHandler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {
@@ -34,7 +36,7 @@ class _SiteServer(http.server.ThreadingHTTPServer):
 
 def make_server(home: Path, port: int = 8000) -> http.server.ThreadingHTTPServer:
     """An HTTP server of `home/site` on 127.0.0.1 (port 0: any free port)."""
-    site = Path(home).resolve() / "site"
+    site = HomeLayout(Path(home).resolve()).site
     if not (site / "index.html").is_file():
         raise FileNotFoundError(f"no site in {site}: run `leia report` first")
     handler = functools.partial(_SiteHandler, directory=str(site))

@@ -28,6 +28,7 @@ from orchestration.bi import (
     say,
     school_year_pages,
 )
+from orchestration.home import HomeLayout
 from orchestration.settings import inherited, subprocess_env
 
 # How long each npm step may take before it counts as hung (evidence-dev/evidence#3155).
@@ -228,9 +229,9 @@ def build_site(published_db: Path, home: Path) -> Path:
     if not published_db.is_file():
         raise FileNotFoundError(f"no published warehouse at {published_db}: run `leia run` first")
     tools = _require_tools()
-    bi_dir = home / "bi"
-    logs = bi_dir / "logs"
-    bi_db = bi_dir / "leia_bi.duckdb"
+    layout = HomeLayout(home)
+    logs = layout.bi / "logs"
+    bi_db = layout.bi_database
     env = _npm_env(bi_db)
     npm, node = tools["npm"], tools["node"]
     with _build_lock():
@@ -265,7 +266,7 @@ def build_site(published_db: Path, home: Path) -> Path:
         missing = [page for page in pages if not (built / page.strip("/") / "index.html").is_file()]
         if missing:
             raise BiBuildError(f"pages missing from {built}: {', '.join(missing)}")
-        site = home / "site"
+        site = layout.site
         staging = home / "site.partial"
         shutil.rmtree(staging, ignore_errors=True)
         shutil.copytree(built, staging)

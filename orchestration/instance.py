@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dagster import DagsterInstance
 
+from orchestration.home import HomeLayout
 from orchestration.settings import PROJECT_DIR
 
 DAGSTER_YAML = PROJECT_DIR / "dagster.yaml"
@@ -27,4 +28,4 @@ def dagster_instance(home: Path) -> DagsterInstance:
     It is the instance `make dev` uses for the default LEIA_HOME, so runs of `leia run` appear
     in the UI's history.
     """
-    return DagsterInstance.from_config(str(prepare_dagster_home(home / "dagster_home")))
+    return DagsterInstance.from_config(str(prepare_dagster_home(HomeLayout(home).dagster_home)))

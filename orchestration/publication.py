@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.home import HomeLayout
 from orchestration.settings import settings
 
 
@@ -26,8 +27,6 @@ class Publication:
     version: Path | None = None  # the kept copy of this publication, for `leia rollback`
 
 
-VERSIONS_DIR = "versions"  # in LEIA_HOME: the last published warehouses, newest last
-FAILED_DIR = "failed"  # in LEIA_HOME: build files of failed runs, kept for inspection
 KEEP_FAILED_BUILDS = 2
 
 
@@ -102,7 +101,9 @@ def _wal(database: Path) -> Path:
 
 def published_versions(published: Path) -> list[Path]:
     """The kept publications, oldest first (their names sort by publication time)."""
-    return sorted((published.parent / VERSIONS_DIR).glob(f"{published.stem}-*{published.suffix}"))
+    return sorted(
+        HomeLayout(published.parent).versions.glob(f"{published.stem}-*{published.suffix}")
+    )
 
 
 def _prune(files: list[Path], keep: int, protect: Path | None = None) -> None:
@@ -123,7 +124,9 @@ def publish_database(build: Path, published: Path) -> Publication:
     if not build.exists():
         raise FileNotFoundError(f"{build}: no build database to publish")
     _checkpoint(build)
-    version = published.parent / VERSIONS_DIR / f"{published.stem}-{_timestamp()}{published.suffix}"
+    version = (
+        HomeLayout(published.parent).versions / f"{published.stem}-{_timestamp()}{published.suffix}"
+    )
 
     def keep_as_version(partial: Path) -> None:
         version.parent.mkdir(parents=True, exist_ok=True)
@@ -192,7 +195,7 @@ def _rollback(published: Path, build: Path, to: Path | None) -> Rollback:
     if to is None:
         if not current:  # None: the published file is no kept version; 0: the oldest one
             raise FileNotFoundError(
-                f"{published.parent / VERSIONS_DIR}: no version older than the published one "
+                f"{HomeLayout(published.parent).versions}: no version older than the published one "
                 f"to roll back to (kept: {[v.name for v in versions] or 'none'})"
             )
         to = versions[current - 1]
@@ -215,7 +218,7 @@ def keep_failed_build(build: Path, home: Path, run_id: str) -> Path | None:
     # if it cannot be checkpointed (held by another writer), the copy is still what the run left
     with contextlib.suppress(duckdb.Error):
         _checkpoint(build)
-    kept = home / FAILED_DIR / f"{build.stem}-{_timestamp()}-{run_id[:8]}{build.suffix}"
+    kept = HomeLayout(home).failed / f"{build.stem}-{_timestamp()}-{run_id[:8]}{build.suffix}"
     kept.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(build, kept)
     _prune(sorted(kept.parent.glob(f"{build.stem}-*{build.suffix}")), KEEP_FAILED_BUILDS)

@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.extracts.raw_schema import RAW_SCHEMA, ensure_raw_schema
+from orchestration.home import HomeLayout
 from orchestration.school_year import school_year_start
 from orchestration.settings import SettingsError, settings
 
@@ -216,7 +217,6 @@ def purge(database: Path, cutoff: dt.date, *, dry_run: bool = False) -> PurgePla
 
 
 # ------------------------------------------------------------------ purging what is published
-PURGE_DIR = "purge"  # in LEIA_HOME: the copy being purged; kept there when its checks fail
 
 
 @dataclass(frozen=True)
@@ -244,11 +244,11 @@ def _holds_events_before(database: Path, cutoff: dt.date) -> bool:
 
 
 def _copies_holding_events(home: Path, published: Path, cutoff: dt.date) -> list[Path]:
-    from orchestration.publication import FAILED_DIR, published_versions
+    from orchestration.publication import published_versions
 
     candidates = [
         *(v for v in published_versions(published) if not v.samefile(published)),
-        *sorted((home / FAILED_DIR).glob("*.duckdb")),
+        *sorted(HomeLayout(home).failed.glob("*.duckdb")),
     ]
     return [copy for copy in candidates if _holds_events_before(copy, cutoff)]
 
@@ -299,7 +299,7 @@ def _purge_published(
     if dry_run:
         return PublishedPurge(plan, [], [])
     if plan.months:
-        work = home / PURGE_DIR / published.name
+        work = HomeLayout(home).purge / published.name
         work.parent.mkdir(parents=True, exist_ok=True)
         work.unlink(missing_ok=True)
         shutil.copyfile(published, work)

@@ -35,7 +35,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-LOCK_FILE = "run.lock"  # in LEIA_HOME
+from orchestration.home import HomeLayout
+
 REPORT_EVERY_SECONDS = 30.0  # how often a waiting attempt says it is still waiting
 POLL_SECONDS = 0.5  # how often a waiting attempt tries again
 EXIT_RUN_IN_PROGRESS = 3  # exit code of a command refused because another run holds the lock
@@ -114,7 +115,7 @@ def default_command() -> str:
 
 
 def lock_path(home: str | Path) -> Path:
-    return Path(home).resolve() / LOCK_FILE
+    return HomeLayout(Path(home).resolve()).run_lock
 
 
 def say(message: str) -> None:
@@ -319,7 +320,7 @@ def home_of_database(database: str | Path) -> Path | None:
     path = Path(database).resolve()
     if path.name != "leia.duckdb":
         return None
-    if path.parent.name == "build":
+    if path == HomeLayout(path.parent.parent).build_database:
         return path.parent.parent
     # LEIA_HOME/purge/leia.duckdb is `leia purge`'s work copy (orchestration/retention.py)
-    return None if path.parent.name == "purge" else path.parent
+    return None if path.parent == HomeLayout(path.parent.parent).purge else path.parent

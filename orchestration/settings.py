@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from orchestration.home import HomeLayout
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_DIR / "seeds"
 EXPECTATIONS_DIR = PROJECT_DIR / "expectations"
@@ -134,7 +136,7 @@ class Settings:
         for name in ("landing", "home"):
             object.__setattr__(self, name, Path(getattr(self, name)).resolve())
         if self.spark_home is None:
-            object.__setattr__(self, "spark_home", self.home / "spark")
+            object.__setattr__(self, "spark_home", HomeLayout(self.home).spark)
         object.__setattr__(self, "spark_home", Path(self.spark_home).resolve())
         if self.dagster_home is None:
             object.__setattr__(self, "dagster_home", PROJECT_DIR / "warehouse" / "dagster_home")
@@ -183,16 +185,17 @@ class Settings:
         return Paths(landing=self.landing, home=self.home)
 
     @property
+    def layout(self) -> HomeLayout:
+        return HomeLayout(self.home)
+
+    @property
     def warehouse(self) -> Path:
         """The published warehouse: what BI tools and SQL users open."""
-        return self.home / "leia.duckdb"
+        return self.layout.warehouse
 
     @property
     def build_database(self) -> Path:
-        return self.home / BUILD_DATABASE
-
-
-BUILD_DATABASE = Path("build") / "leia.duckdb"  # relative to LEIA_HOME, as in profiles.yml
+        return self.layout.build_database
 
 
 def _audited_reports(value: str) -> str:
@@ -250,9 +253,13 @@ class Paths:
         return settings(landing=landing or None, home=home or None).paths
 
     @property
+    def layout(self) -> HomeLayout:
+        return HomeLayout(self.home)
+
+    @property
     def warehouse(self) -> Path:
         """The published warehouse: what BI tools and SQL users open."""
-        return self.home / "leia.duckdb"
+        return self.layout.warehouse
 
 
 # ------------------------------------------------------------------ the process environment

@@ -700,8 +700,9 @@ def test_11_two_leia_runs_at_once(pristine: tuple[Path, Path], tmp_path: Path) -
     """A second `leia run` on the LEIA_HOME of a running one, started as the first takes the
     run lock, as it starts loading and as it starts dbt: it stops at once (exit 3) naming the
     first; with --wait it waits and runs after it. The publications are a clean run's."""
+    from orchestration.home import HomeLayout
     from orchestration.instance import dagster_instance
-    from orchestration.publication import FAILED_DIR, published_versions
+    from orchestration.publication import published_versions
 
     landing, clean_load = pristine
     reference = tmp_path / "reference"
@@ -711,7 +712,9 @@ def test_11_two_leia_runs_at_once(pristine: tuple[Path, Path], tmp_path: Path) -
     assert clean_state["raw.auth_events"][0] == sum(state_of(clean_load)[0].values())
 
     home = tmp_path / "home"
-    kept = [home / FAILED_DIR / f"leia-2000010{i}T000000000000Z-earlier.duckdb" for i in (1, 2)]
+    kept = [
+        HomeLayout(home).failed / f"leia-2000010{i}T000000000000Z-earlier.duckdb" for i in (1, 2)
+    ]
     for earlier in kept:  # two failed builds of earlier runs, kept for inspection
         earlier.parent.mkdir(parents=True, exist_ok=True)
         earlier.write_bytes(b"an earlier failed build")
@@ -763,7 +766,7 @@ def test_11_two_leia_runs_at_once(pristine: tuple[Path, Path], tmp_path: Path) -
     for version in versions:
         assert warehouse_state(version) == clean_state
     # nothing kept as a failed build: the earlier ones are still there, alone
-    assert sorted((home / FAILED_DIR).iterdir()) == kept
+    assert sorted((HomeLayout(home).failed).iterdir()) == kept
     record(
         "11",
         "the second stops at once with exit code 3 and keeps nothing, whether started as the "

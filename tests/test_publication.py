@@ -14,8 +14,8 @@ import duckdb
 import pytest
 
 from orchestration import cli
+from orchestration.home import HomeLayout
 from orchestration.publication import (
-    FAILED_DIR,
     KEEP_FAILED_BUILDS,
     BuildInUseError,
     keep_failed_build,
@@ -153,8 +153,8 @@ def test_a_failed_build_is_kept_for_inspection_and_only_the_last_ones(tmp_path: 
         write_build(build, release)
         kept.append(keep_failed_build(build, home, f"run{release:04d}-0000"))
     assert release_of(kept[-1]) == KEEP_FAILED_BUILDS + 1
-    assert kept[-1].parent == home / FAILED_DIR and "run0003" in kept[-1].name
-    assert sorted(p.name for p in (home / FAILED_DIR).iterdir()) == sorted(
+    assert kept[-1].parent == HomeLayout(home).failed and "run0003" in kept[-1].name
+    assert sorted(p.name for p in (HomeLayout(home).failed).iterdir()) == sorted(
         p.name for p in kept[-KEEP_FAILED_BUILDS:]
     )
     write_build(build, 99)  # the next run changes the build file, not the kept copy

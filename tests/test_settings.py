@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.home import HomeLayout
 from orchestration.settings import (
     PROJECT_DIR,
     VARIABLES,
@@ -143,3 +144,20 @@ def test_paths_are_the_settings_paths(monkeypatch, tmp_path):
     monkeypatch.setenv("LEIA_HOME", str(tmp_path))
     assert Paths.from_env().home == tmp_path
     assert Paths.from_env(home=tmp_path / "x").warehouse == Path(tmp_path / "x" / "leia.duckdb")
+
+
+def test_readme_lists_every_path_of_leia_home():
+    section = README.read_text(encoding="utf-8").split("\n### Layout of LEIA_HOME\n", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    documented = re.findall(r"^\|\s*`([^`]+)`\s*\|", section, flags=re.MULTILINE)
+    layout = HomeLayout(Path("/home"))
+    paths = {
+        name: getattr(layout, name)
+        for name, value in vars(HomeLayout).items()
+        if isinstance(value, property) and name != "bi_database"  # shown in bi/'s row
+    }
+    written = sorted(
+        path.relative_to(layout.root).as_posix() + ("" if path.suffix else "/")
+        for path in paths.values()
+    )
+    assert sorted(documented) == written

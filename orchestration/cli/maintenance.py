@@ -41,7 +41,6 @@ def add_rollback(subparsers: argparse._SubParsersAction) -> None:
 def run_rollback(args: argparse.Namespace) -> int:
     from orchestration.defs.resources import DuckDBWarehouse
     from orchestration.publication import (
-        VERSIONS_DIR,
         BuildInUseError,
         published_versions,
         rollback,
@@ -55,7 +54,7 @@ def run_rollback(args: argparse.Namespace) -> int:
             current = published.exists() and version.samefile(published)
             print(f"{version.name}{'  (published)' if current else ''}")
         return 0
-    target = paths.home / VERSIONS_DIR / args.to if args.to else None
+    target = paths.layout.versions / args.to if args.to else None
     try:
         done = rollback(
             published,

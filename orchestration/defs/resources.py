@@ -17,7 +17,6 @@ from pydantic import PrivateAttr
 from orchestration import run_lock
 from orchestration.extracts.pseudonymise import Pseudonymiser, pseudonymiser_for
 from orchestration.settings import (
-    BUILD_DATABASE,
     Paths,
     audited_reports_setting,
     dbt_profile_env,
@@ -62,7 +61,7 @@ class DuckDBWarehouse(ConfigurableResource):
 
     @property
     def build_database(self) -> Path:
-        return self.home / BUILD_DATABASE
+        return self.paths.layout.build_database
 
     @property
     def published_database(self) -> Path:
@@ -71,7 +70,7 @@ class DuckDBWarehouse(ConfigurableResource):
     @property
     def dbt_target_path(self) -> Path:
         """dbt's artifacts and logs of this warehouse: they stay in LEIA_HOME, not the checkout."""
-        return self.home / "dbt" / "target"
+        return self.paths.layout.dbt_target
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -17,8 +17,6 @@ from orchestration.quality.suites import write_suites
 from orchestration.quality.validate import validate_warehouse
 from orchestration.settings import PROJECT_DIR, Paths, apply_process_environment
 
-DATA_DOCS_DIRNAME = "gx_data_docs"  # under LEIA_HOME
-
 
 def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `leia validate` (also `python -m orchestration.quality.suites`)."""
@@ -29,7 +27,7 @@ def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
     )
     docs = parser.add_mutually_exclusive_group()
     docs.add_argument(
-        "--data-docs", type=Path, help=f"Data Docs folder (default: LEIA_HOME/{DATA_DOCS_DIRNAME})"
+        "--data-docs", type=Path, help="Data Docs folder (default: LEIA_HOME/gx_data_docs)"
     )
     docs.add_argument("--no-data-docs", action="store_true", help="do not write Data Docs")
     parser.add_argument(
@@ -65,7 +63,7 @@ def run_validate(args: argparse.Namespace) -> int:
         return 0
     paths = Paths.from_env()
     database = args.database or paths.warehouse
-    docs = None if args.no_data_docs else (args.data_docs or paths.home / DATA_DOCS_DIRNAME)
+    docs = None if args.no_data_docs else (args.data_docs or paths.layout.data_docs)
     overrides = {
         key: value
         for key, value in {

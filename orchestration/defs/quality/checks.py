@@ -47,7 +47,7 @@ def great_expectations(
     delivered = available_months(warehouse.landing)
     report = validate_warehouse(
         warehouse.build_database,
-        warehouse.home / "gx_data_docs",
+        warehouse.paths.layout.data_docs,
         parameters={"last_month": delivered[-1]} if delivered else None,
         audited_reports=warehouse.audited_reports,
         run_name=context.run.run_id,
