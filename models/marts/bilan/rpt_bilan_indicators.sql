@@ -76,20 +76,20 @@ coverage as (
         covered.*,
         case
             when covered.requires is null
-                then {{ dbt.concat(["'no metric '", 'covered.metric_code', "' for this period'"]) }}
+                then {{ dbt.concat(["'aucune métrique '", 'covered.metric_code', "' sur cette période'"]) }}
             when covered.requires in ('events', 'events_and_snapshot') and not covered.has_events
                 then {{ dbt.concat([
-                    "'events loaded from '",
+                    "'événements chargés du '",
                     "coalesce(" ~ dbt.cast('events_first_day', dbt.type_string()) ~ ", '-')",
-                    "' to '",
+                    "' au '",
                     "coalesce(" ~ dbt.cast('events_last_day', dbt.type_string()) ~ ", '-')",
-                    "' only'"
+                    "' seulement'"
                 ]) }}
             when covered.requires in ('snapshot', 'events_and_snapshot') and not covered.has_snapshot
-                then {{ dbt.concat(["'no accounts snapshot of '", dbt.cast('as_of_date', dbt.type_string())]) }}
+                then {{ dbt.concat(["'aucun annuaire des comptes du '", dbt.cast('as_of_date', dbt.type_string())]) }}
             when covered.requires = 'sequences' and not covered.has_sequences
                 then {{ dbt.concat([
-                    "'no pedagogical sequences snapshot on or after '",
+                    "'aucun relevé des séquences pédagogiques le ou après le '",
                     dbt.cast('as_of_date', dbt.type_string())
                 ]) }}
         end as not_covered_reason
