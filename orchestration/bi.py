@@ -40,6 +40,10 @@ EXCLUDED_COLUMNS: dict[tuple[str, str], set[str]] = {}
 
 # Pages of the site (reports/pages/*.md), as served.
 PAGES = ("/", "/bilan/", "/bilans/", "/adoption/", "/connexions/", "/finances/", "/qualite/")
+# The dbt documentation (orchestration/dbt_docs.py), one static page of the site, linked from its
+# home page: Evidence copies reports/static/ into the build (git-ignored there).
+DBT_DOCS_PAGE = "/dbt-docs/"
+DBT_DOCS_STATIC = REPORTS_DIR / "static" / "dbt-docs" / "index.html"
 
 
 def school_year_pages(bi_db: Path) -> list[str]:

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from orchestration.bi import (
     BI_STORAGE_VERSION,
+    DBT_DOCS_PAGE,
+    DBT_DOCS_STATIC,
     PAGES,
     REPORTS_DIR,
     SOURCE_DIR,
@@ -28,6 +30,7 @@ from orchestration.bi import (
     say,
     school_year_pages,
 )
+from orchestration.dbt_docs import write_dbt_docs
 from orchestration.home import HomeLayout
 from orchestration.settings import inherited, subprocess_env
 
@@ -254,6 +257,10 @@ def build_site(published_db: Path, home: Path) -> Path:
                 "source queries without data (every query of reports/sources/warehouse must "
                 f"return at least one row): {', '.join(empty)}; log {logs / 'sources.log'}"
             )
+        say(f"dbt-docs: {DBT_DOCS_STATIC}")
+        started = time.monotonic()
+        write_dbt_docs(DBT_DOCS_STATIC)  # in static/: the site serves it, the build links it
+        say(f"dbt-docs: done in {time.monotonic() - started:.0f} s")
         build_log = _run_step("build", [npm, "run", "build"], env, logs / "build.log")
         errors = find_query_errors(build_log)
         if errors:
@@ -262,7 +269,7 @@ def build_site(published_db: Path, home: Path) -> Path:
                 f"log {logs / 'build.log'}:\n  " + "\n  ".join(errors[:20])
             )
         built = REPORTS_DIR / "build"
-        pages = [*PAGES, *school_year_pages(bi_db)]
+        pages = [*PAGES, *school_year_pages(bi_db), DBT_DOCS_PAGE]
         missing = [page for page in pages if not (built / page.strip("/") / "index.html").is_file()]
         if missing:
             raise BiBuildError(f"pages missing from {built}: {', '.join(missing)}")
