@@ -39,7 +39,16 @@ EXCLUDED_TABLES: set[tuple[str, str]] = set()
 EXCLUDED_COLUMNS: dict[tuple[str, str], set[str]] = {}
 
 # Pages of the site (reports/pages/*.md), as served.
-PAGES = ("/", "/bilan/", "/bilans/", "/adoption/", "/connexions/", "/finances/", "/qualite/")
+PAGES = (
+    "/",
+    "/bilan/",
+    "/bilans/",
+    "/etablissements/",
+    "/adoption/",
+    "/connexions/",
+    "/finances/",
+    "/qualite/",
+)
 # The dbt documentation (orchestration/dbt_docs.py), one static page of the site, linked from its
 # home page: Evidence copies reports/static/ into the build (git-ignored there).
 DBT_DOCS_PAGE = "/dbt-docs/"
@@ -59,6 +68,19 @@ def school_year_pages(bi_db: Path) -> list[str]:
     finally:
         con.close()
     return [f"/bilans/{year}/" for (year,) in years]
+
+
+def school_pages(bi_db: Path) -> list[str]:
+    """The templated page of each school (reports/pages/etablissements/[uai].md), linked from the
+    index /etablissements/: each one is checked, as Evidence prerenders only linked pages."""
+    import duckdb
+
+    con = duckdb.connect(str(bi_db), read_only=True)
+    try:
+        schools = con.execute("select uai from bi.bi_school_pages order by 1").fetchall()
+    finally:
+        con.close()
+    return [f"/etablissements/{uai}/" for (uai,) in schools]
 
 
 def say(message: str) -> None:

@@ -28,6 +28,7 @@ from orchestration.bi import (
     SOURCE_NAME,
     export_for_bi,
     say,
+    school_pages,
     school_year_pages,
 )
 from orchestration.dbt_docs import write_dbt_docs
@@ -269,7 +270,7 @@ def build_site(published_db: Path, home: Path) -> Path:
                 f"log {logs / 'build.log'}:\n  " + "\n  ".join(errors[:20])
             )
         built = REPORTS_DIR / "build"
-        pages = [*PAGES, *school_year_pages(bi_db), DBT_DOCS_PAGE]
+        pages = [*PAGES, *school_year_pages(bi_db), *school_pages(bi_db), DBT_DOCS_PAGE]
         missing = [page for page in pages if not (built / page.strip("/") / "index.html").is_file()]
         if missing:
             raise BiBuildError(f"pages missing from {built}: {', '.join(missing)}")

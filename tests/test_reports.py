@@ -267,6 +267,11 @@ def expected(built_site) -> dict[str, object]:
                 ).fetchall()
             ),
             "rejected": one("select count(*) from raw.rejected_rows")[0],
+            "school_names": dict(
+                con.execute(
+                    "select uai, school_name from marts.dim_schools order by uai"
+                ).fetchall()
+            ),
             "latest_checks": one(
                 "select count(*) from quality.validation_results where run_id = "
                 "(select run_id from quality.validation_results order by validated_at desc "
@@ -313,6 +318,8 @@ def _figures(path: str, expected: dict[str, object]) -> list[str]:
             "Comptes : Élèves",
             "Bilan financier",
         ]
+    if path == "/etablissements/":
+        return ["Par catégorie", "Tous les établissements", *e["school_names"].values()]
     if path == "/adoption/":
         return [
             *e["schools_not_using"],
@@ -382,6 +389,11 @@ def test_every_page_renders_its_figures_in_chromium(path, built_site, served_sit
     assert not errors, f"{path} shows an error: {errors[:5]} in {text[:2000]}"
     missing = [figure for figure in _figures(path, expected) if figure not in text]
     assert not missing, f"{path} does not show {missing}; page text: {text[:3000]}"
+    if path == "/etablissements/":  # the index links to every school's page
+        unlinked = [
+            u for u in expected["school_names"] if f'href="/etablissements/{u}/"' not in dom.stdout
+        ]
+        assert not unlinked, f"/etablissements/ does not link to {unlinked}"
     if path == "/bilan/":  # every figure of the report, in the report's order
         positions = [text.find(label) for label in expected["bilan_labels"]]
         assert positions == sorted(positions), "the Bilan's figures are not in the report's order"
@@ -410,3 +422,58 @@ def test_no_source_query_shows_a_group_of_fewer_than_5_accounts(built_site):
                 assert not small, f"{sql_file.name}.{name} shows groups of {small[:5]} accounts"
                 suppressed[f"{sql_file.stem}.{name}"] = values.count(None)
     assert suppressed["fct_school_adoption.connected_accounts"] > 0
+
+
+# ----------------------------------------------------------------------- the schools' pages
+@pytest.mark.slow
+def test_every_school_has_its_page_in_the_build(built_site, expected):
+    """One page per school of the warehouse (50 in the demo data), prerendered with its name:
+    Evidence builds a templated page only when a page links to it (evidence-dev/evidence#1115)."""
+    home, _ = built_site
+    names = expected["school_names"]
+    assert len(names) == expected["schools"] == 50
+    assert bi.school_pages(home / "bi" / "leia_bi.duckdb") == [
+        f"/etablissements/{uai}/" for uai in names
+    ]
+    for uai, name in names.items():
+        built = home / "site" / "etablissements" / uai / "index.html"
+        assert built.is_file(), f"the page of {name} ({uai}) is not in the build"
+        text = page_text(built.read_text(encoding="utf-8"))
+        assert name in text and uai in text, f"{built} does not name {name}: {text[:1000]}"
+
+
+def _schools_to_open(home: Path) -> list[str]:
+    """The first, a middle and the last school (by UAI) whose connections chart has data."""
+    with duckdb.connect(str(home / "bi" / "leia_bi.duckdb"), read_only=True) as con:
+        charted = [
+            uai
+            for (uai,) in con.execute(
+                "select distinct uai from bi.bi_school_connections_by_month "
+                "where connections is not null order by uai"
+            ).fetchall()
+        ]
+    assert len(charted) >= 3, charted
+    return [charted[0], charted[len(charted) // 2], charted[-1]]
+
+
+@pytest.mark.slow
+def test_school_pages_show_their_school_and_its_connections_chart(
+    built_site, served_site, expected
+):
+    home, _ = built_site
+    for uai in _schools_to_open(home):
+        path = f"/etablissements/{uai}/"
+        dom = chromium(served_site + path, "--dump-dom", profile=home / "chromium-profile" / uai)
+        assert dom.returncode == 0, dom.stderr[-3000:]
+        text = page_text(dom.stdout)
+        errors = ERROR_MARKERS.findall(text)
+        assert not errors, f"{path} shows an error: {errors[:5]} in {text[:2000]}"
+        name = expected["school_names"][uai]
+        for figure in (name, uai, "Comptes par profil", "Taux d'appropriation", "Classement"):
+            assert figure in text, f"{path} does not show {figure!r}: {text[:3000]}"
+        # the connections chart: an ECharts instance drawn, not the page's no-data sentence
+        chart = dom.stdout[dom.stdout.find("Connexions par mois") :]
+        assert "_echarts_instance_" in chart and ("<canvas" in chart or "<svg" in chart), (
+            f"{path} draws no connections chart"
+        )
+        assert "Aucune connexion de l'établissement" not in text
