@@ -55,8 +55,8 @@ def bench_scale(scale: float, cache: Path, work: Path, keep_warehouses: bool = F
         extracts.landing, full_home, scale_work / "full.log", f"{name} full", scale=scale
     )
     sizes = {
-        "warehouse_mb": tree_size_mb(full_home / "leia.duckdb"),
-        "build_mb": tree_size_mb(full_home / "build" / "leia.duckdb"),
+        "warehouse_mb": tree_size_mb(HomeLayout(full_home).warehouse),
+        "build_mb": tree_size_mb(HomeLayout(full_home).build_database),
     }
     full_dbt_nodes = slowest_dbt_nodes(full_home)
     if not keep_warehouses:

@@ -29,6 +29,11 @@ class HomeLayout:
         return self.root / BUILD_DATABASE
 
     @property
+    def dev_database(self) -> Path:
+        """A data engineer's `dbt build` (profiles.yml's default target, `duckdb`)."""
+        return self.root / "dev.duckdb"
+
+    @property
     def versions(self) -> Path:
         """The last published warehouses, newest last (`leia rollback`)."""
         return self.root / "versions"

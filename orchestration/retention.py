@@ -317,5 +317,5 @@ def _purge_published(
     stale = _copies_holding_events(home, published, cutoff)
     for copy in stale:
         copy.unlink()
-    others = [f for f in (build, home / "dev.duckdb") if f.exists()]
+    others = [f for f in (build, HomeLayout(home).dev_database) if f.exists()]
     return PublishedPurge(plan, stale, [f for f in others if _holds_events_before(f, cutoff)])

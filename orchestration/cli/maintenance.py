@@ -39,7 +39,6 @@ def add_rollback(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_rollback(args: argparse.Namespace) -> int:
-    from orchestration.defs.resources import DuckDBWarehouse
     from orchestration.publication import (
         BuildInUseError,
         published_versions,
@@ -58,7 +57,7 @@ def run_rollback(args: argparse.Namespace) -> int:
     try:
         done = rollback(
             published,
-            DuckDBWarehouse.from_paths(paths).build_database,
+            paths.layout.build_database,
             target,
             wait_seconds=args.wait,
         )
@@ -94,13 +93,12 @@ def add_purge(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_purge(args: argparse.Namespace) -> int:
-    from orchestration.defs.resources import DuckDBWarehouse
     from orchestration.publication import BuildInUseError
     from orchestration.retention import PurgeError, default_cutoff, purge_published
     from orchestration.run_lock import RunInProgressError
 
     paths = Paths.from_env(None, args.warehouse_dir)
-    build = DuckDBWarehouse.from_paths(paths).build_database
+    build = paths.layout.build_database
     try:
         cutoff = args.before or default_cutoff(dt.date.today())
         outcome = purge_published(

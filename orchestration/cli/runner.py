@@ -102,11 +102,10 @@ def months_for_run(paths: Paths, full: bool) -> list[str]:
     A missing build file starts as a copy of the published one (what a purge left of old
     months lives there only).
     """
-    from orchestration.defs.resources import DuckDBWarehouse
     from orchestration.months import months_to_load
     from orchestration.publication import reset_build
 
-    build = DuckDBWarehouse.from_paths(paths).build_database
+    build = paths.layout.build_database
     if not build.exists() and paths.warehouse.exists():
         say(f"no build file: starting from the published warehouse ({paths.warehouse})")
         reset_build(build, paths.warehouse)
@@ -130,11 +129,10 @@ def say_landing(paths: Paths) -> None:
 def check_key(paths: Paths, rekey: bool) -> None:
     """Refuse a run whose pseudonymisation key is not the warehouse's (KeyChangedError), or a
     rekey that cannot re-key everything (RekeyError), before anything is loaded."""
-    from orchestration.defs.resources import DuckDBWarehouse
     from orchestration.extracts.pseudonymise import pseudonymiser_for
     from orchestration.rekey import check_rekey, check_warehouse_key
 
-    build = DuckDBWarehouse.from_paths(paths).build_database
+    build = paths.layout.build_database
     database = build if build.exists() else paths.warehouse
     pseudonymiser = pseudonymiser_for(paths.landing, rekey=rekey)
     check_warehouse_key(database, pseudonymiser)
@@ -171,7 +169,6 @@ def _run_warehouse(
     from orchestration.definitions import build_definitions
     from orchestration.defs.publish.schedules import WAREHOUSE_JOB, warehouse_run
     from orchestration.defs.raw.assets import FULL_RELOAD_TAG, REKEY_TAG
-    from orchestration.defs.resources import DuckDBWarehouse
     from orchestration.instance import dagster_instance
     from orchestration.publication import keep_failed_build
 
@@ -214,7 +211,7 @@ def _run_warehouse(
     errors = [e for e in failed if e.severity == AssetCheckSeverity.ERROR]
     # a blocking check only blocks with severity error (Dagster's rule too)
     success = result.success and not any(e.blocking for e in errors)
-    build = DuckDBWarehouse.from_paths(paths).build_database
+    build = paths.layout.build_database
     return RunOutcome(
         success=success,
         published=paths.warehouse,
