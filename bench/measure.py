@@ -1,8 +1,9 @@
 """The measurements: a command run in a subprocess, timed, its process tree's memory sampled.
 
-`leia_run()` measures one `leia run`; `measure_floor()` the floor (one DuckDB query over the same
-files, in a fresh process: `python -m bench.run floor LANDING`); `measure_startup()` what every
-run pays before touching data (Python, Dagster imports, dbt's parse).
+`leia_run()` measures one `leia run`; `measure_query()` the floor (one DuckDB query over the same
+files) or the peer (bench/peer.py), each in a fresh process (`python -m bench.run floor|peer
+LANDING`); `measure_startup()` what every run pays before touching data (Python, Dagster
+imports, dbt's parse).
 """
 
 from __future__ import annotations
@@ -228,17 +229,21 @@ def floor_query(landing: Path) -> dict:
     return {
         "query_s": query_s,
         "connections": sum(count for _, _, count in rows),
-        "school_year_months": len(rows),
+        "by_school_year_month": {
+            f"{school_year}-{school_year + 1} {month:02d}": count
+            for school_year, month, count in rows
+        },
     }
 
 
-def measure_floor(landing: Path, log: Path, label: str) -> dict:
-    """The floor in a fresh process, as `leia run` starts in one (no warm DuckDB caches)."""
+def measure_query(kind: str, landing: Path, log: Path, label: str) -> dict:
+    """The floor or the peer (bench/peer.py) in a fresh process, as `leia run` starts in one
+    (no warm caches): `python -m bench.run floor|peer LANDING` prints its JSON."""
     measured = run_measured(
-        [sys.executable, "-m", "bench.run", "floor", str(landing)], log, f"{label} floor"
+        [sys.executable, "-m", "bench.run", kind, str(landing)], log, f"{label} {kind}"
     )
     if measured.returncode != 0:
-        raise BenchError(f"{label}: the floor query failed: {log.read_text(encoding='utf-8')}")
+        raise BenchError(f"{label}: the {kind} failed: {log.read_text(encoding='utf-8')}")
     result = json.loads(measured.stdout)
     return {**result, "process_s": measured.wall_s, "peak_rss_mb": measured.peak_rss_mb}
 

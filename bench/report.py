@@ -188,6 +188,8 @@ def summary_table(results: list[dict]) -> list[str]:
         ("end to end (s)", lambda r: seconds(r["pipeline_s"])),
         ("floor (s)", lambda r: seconds(r["floor_s"])),
         ("end to end / floor", lambda r: f"{r['ratio_to_floor']:,.1f}"),
+        ("peer, pandas (s)", lambda r: seconds(r["peer_s"])),
+        ("end to end / peer", lambda r: f"{r['ratio_to_peer']:,.1f}"),
         ("events per second", lambda r: f"{r['events_per_s']:,.0f}"),
         ("incremental, one month (s)", lambda r: seconds(r["incremental_s"])),
         ("incremental / full rebuild", lambda r: f"{r['incremental_ratio']:.1%}"),
@@ -237,6 +239,10 @@ def scale_section(row: dict) -> list[str]:
         f"({seconds(row['floor_process_s'])} s with its process), "
         f"{row['floor_connections']:,} connections; end to end / floor = "
         f"{row['ratio_to_floor']:,.1f}",
+        f"- peer (bench/peer.py, pandas): {seconds(row['peer_s'])} s "
+        f"({seconds(row['peer_process_s'])} s with its process, peak RSS "
+        f"{row['peer_peak_rss_mb']:,.0f} MB), the same connections by month as the floor; "
+        f"end to end / peer = {row['ratio_to_peer']:,.1f}",
         f"- incremental: the build of every month but {row['incremental_month']} took "
         f"{seconds(row['partial_build_s'])} s"
         + (

@@ -3,10 +3,12 @@
     python -m bench.run [--scales 1 10 30] [--cache DIR] [--out DIR] [--work DIR]
                         [--keep-warehouses]
     python -m bench.run floor LANDING    # the floor query alone; prints JSON (used internally)
+    python -m bench.run peer LANDING     # the pandas peer alone (bench/peer.py); prints JSON
 
 Per scale: synthetic extracts (generated once, cached), the floor (one DuckDB query over the same
-files), `leia run` on the whole landing folder into a fresh warehouse, then the incremental case
-(every month but the last, then the last one added to that warehouse). Every `leia run` is a
+files), the peer (the pandas script an analyst would write for the same figures), `leia run` on
+the whole landing folder into a fresh warehouse, then the incremental case (every month but the
+last, then the last one added to that warehouse). Every `leia run` is a
 subprocess: its wall time is what a user waits for, and the RSS of its process tree (dbt runs in
 a child process) is sampled while it runs. Results are written after each scale.
 
@@ -23,6 +25,7 @@ import sys
 from pathlib import Path
 
 from bench.measure import floor_query, measure_startup
+from bench.peer import peer_connections
 from bench.report import machine_info, write_results
 from bench.scale import bench_scale
 from bench.workspace import BenchError, say, scale_label
@@ -60,8 +63,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     apply_process_environment()
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["floor"]:  # the internal subcommand: kept out of argparse's help
-        print(json.dumps(floor_query(Path(argv[1]))))
+    queries = {"floor": floor_query, "peer": peer_connections}
+    if argv[:1] and argv[0] in queries:  # the internal subcommands: kept out of argparse's help
+        print(json.dumps(queries[argv[0]](Path(argv[1]))))
         return 0
     args = parse_arguments(argv)
     machine = machine_info()

@@ -1,4 +1,4 @@
-"""The benchmark of one scale: the floor, a full `leia run`, then the incremental case.
+"""The benchmark of one scale: the floor, the peer, a full `leia run`, then the incremental case.
 
 The incremental case loads every month but the last into a fresh warehouse, then adds the last
 one to that warehouse: what a monthly delivery costs.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.measure import leia_run, measure_floor
+from bench.measure import leia_run, measure_query
 from bench.profiling import slowest_dbt_nodes, stage_times
 from bench.workspace import (
     BenchError,
@@ -41,13 +41,17 @@ def bench_scale(scale: float, cache: Path, work: Path, keep_warehouses: bool = F
     scale_work = fresh_dir(work / f"scale_{scale_label(scale)}")
 
     # the floor first: a wrong floor fails in seconds, not after a long pipeline run
-    floor = measure_floor(extracts.landing, scale_work / "floor.log", name)
+    floor = measure_query("floor", extracts.landing, scale_work / "floor.log", name)
     if floor["connections"] != marker["connections"]:
         raise BenchError(
             f"{name}: the floor counts {floor['connections']:,} connections, "
             f"the generator wrote {marker['connections']:,}"
         )
     say(f"{name}: floor {floor['query_s']:.3f} s ({floor['connections']:,} connections)")
+    peer = measure_query("peer", extracts.landing, scale_work / "peer.log", name)
+    if peer["by_school_year_month"] != floor["by_school_year_month"]:
+        raise BenchError(f"{name}: the peer's connections by month are not the floor's")
+    say(f"{name}: peer (pandas) {peer['query_s']:.3f} s")
 
     check_disk(scale_work, extracts.landing)
     full_home = scale_work / "full"
@@ -115,6 +119,11 @@ def bench_scale(scale: float, cache: Path, work: Path, keep_warehouses: bool = F
         "peak_rss_mb": full.peak_rss_mb,
         "peak_rss_mb_by_stage": full.peak_rss_mb_by_stage,
         "floor_peak_rss_mb": floor["peak_rss_mb"],
+        "peer_s": peer["query_s"],
+        "peer_process_s": peer["process_s"],
+        "peer_connections": peer["connections"],
+        "peer_peak_rss_mb": peer["peak_rss_mb"],
+        "ratio_to_peer": full.wall_s / peer["query_s"],
         **sizes,
         "partial_build_s": partial.wall_s,
         "partial_months_loaded": partial.months_loaded,

@@ -1,4 +1,4 @@
-{#- Spark only: writes a copy of every table model of `schema` as Parquet, one folder per table
+{#- Spark only: writes a copy of every table or view model of `schema` as Parquet, one folder per table
     (out_dir/<table>/part-*.parquet), for tools that read files rather than the metastore (the
     parity test compares them with the DuckDB build).
 
@@ -13,7 +13,7 @@
     {%- endif -%}
     {%- for node in graph.nodes.values() | sort(attribute='alias')
         if node.resource_type == 'model' and node.schema == schema
-        and node.config.materialized in ('table', 'incremental') -%}
+        and node.config.materialized in ('table', 'incremental', 'view') -%}
         {%- set relation = api.Relation.create(schema=node.schema, identifier=node.alias, type='table') -%}
         {%- do run_query(
             "insert overwrite directory '" ~ out_dir ~ "/" ~ node.alias ~ "' using parquet select * from " ~ relation

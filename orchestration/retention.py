@@ -2,7 +2,8 @@
 
 The events of a school year are kept LEIA_RETENTION_MONTHS (default 12) months after the school
 year ends (31 August). `leia purge` then deletes, for whole months before the cutoff, the rows
-that describe single events: raw.auth_events, marts.fct_authentications and the quarantined
+that describe single events: raw.auth_events, intermediate.int_authentication_events (the view
+marts.fct_authentications shows it) and the quarantined
 lines of those months. What the marts are computed from stays: the monthly aggregates
 (intermediate.int_account_activity_monthly, int_service_access_monthly and
 marts.fct_connections_daily) are built by month and are not rebuilt by `--full-refresh`, so
@@ -32,7 +33,7 @@ from orchestration.settings import SettingsError, settings
 # the tables holding one row per event (or per quarantined event line), by their month column
 EVENT_TABLES = {
     f"{RAW_SCHEMA}.auth_events": "partition_month",
-    "marts.fct_authentications": "partition_month",
+    "intermediate.int_authentication_events": "partition_month",
 }
 QUARANTINE = f"{RAW_SCHEMA}.rejected_rows"
 # the monthly aggregates that outlive the events: each must hold a month before its events go

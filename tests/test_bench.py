@@ -16,6 +16,7 @@ from bench import run as bench
 from bench.profiling import SLOWEST_DBT_NODES
 from orchestration.extracts import contract
 from orchestration.extracts.pseudonymise import SYNTHETIC_MARKER
+from tests.conftest import month_path
 
 SCALE = 0.01
 STAGE_TIMES = ("load_s", "dbt_build_s", "validations_s", "publish_s")
@@ -25,6 +26,8 @@ REQUIRED = (
     "pipeline_s",
     "floor_s",
     "ratio_to_floor",
+    "peer_s",
+    "ratio_to_peer",
     "incremental_s",
     "peak_rss_mb",
     *STAGE_TIMES,
@@ -52,10 +55,19 @@ def test_benchmark_runs_end_to_end_and_writes_its_results(tmp_path: Path) -> Non
     assert row["events"] == sum(data_lines(path) for path in auth_event_files)
     marker = json.loads((landing / SYNTHETIC_MARKER).read_text(encoding="utf-8"))
     assert row["floor_connections"] == marker["connections"]
+    assert row["peer_connections"] == marker["connections"]  # and by month: checked by the run
 
-    for key in ("pipeline_s", "floor_s", "incremental_s", "partial_build_s", *STAGE_TIMES):
+    for key in (
+        "pipeline_s",
+        "floor_s",
+        "peer_s",
+        "incremental_s",
+        "partial_build_s",
+        *STAGE_TIMES,
+    ):
         assert row[key] > 0, key
     assert row["ratio_to_floor"] == row["pipeline_s"] / row["floor_s"]
+    assert row["ratio_to_peer"] == row["pipeline_s"] / row["peer_s"]
     assert row["incremental_ratio"] == row["incremental_s"] / row["pipeline_s"]
     assert row["peak_rss_mb"] > 0
     assert row["warehouse_mb"] > 0
@@ -83,3 +95,34 @@ def test_benchmark_runs_end_to_end_and_writes_its_results(tmp_path: Path) -> Non
     assert f"## Scale {SCALE:g}" in results_md
     assert "end to end ≤ 3 × floor at scale 10 | – | not measured" in results_md
     assert "slowest dbt nodes, full build" in results_md
+
+
+def test_the_floor_and_the_peer_count_the_same_connections_by_school_year_and_month(
+    tmp_path: Path,
+) -> None:
+    """Successful logins only, by their local (wall-clock) month; August closes a school year."""
+    from bench.measure import floor_query
+    from bench.peer import peer_connections
+
+    header = "event_time,login,profile,uai,event_type,service,client_ip,result\n"
+    months = {
+        "2017-08": [
+            "2017-08-31T23:59:00+02:00,a,National_ELV,7200719U,login,portail,10.0.0.1,success",
+            "2017-08-31T23:59:30+02:00,a,National_ELV,7200719U,login,portail,10.0.0.1,failure",
+        ],
+        "2017-09": [
+            "2017-09-01T00:00:10+02:00,a,National_ELV,7200719U,login,portail,10.0.0.1,success",
+            "2017-09-01T00:01:00+02:00,b,National_ENS,7200719U,login,portail,10.0.0.2,success",
+            "2017-09-01T00:02:00+02:00,b,National_ENS,7200719U,service_access,cdt,10.0.0.2,success",
+        ],
+    }
+    (tmp_path / "auth_events").mkdir()
+    for month, lines in months.items():
+        month_path(tmp_path, month).write_bytes(
+            gzip.compress((header + "\n".join(lines) + "\n").encode())
+        )
+    expected = {"2016-2017 08": 1, "2017-2018 09": 2}
+    for query in (floor_query, peer_connections):
+        result = query(tmp_path)
+        assert result["by_school_year_month"] == expected, query.__name__
+        assert result["connections"] == 3 and result["query_s"] > 0

@@ -289,10 +289,10 @@ def test_reloaded_month_replaces_its_rows_incrementally(small_warehouse, tmp_pat
         ).fetchone()[0]
         load.load_month(con, changed, "2016-03", pseudonymiser_for(changed))
     result = run_dbt(
-        ["build", "--select", "fct_authentications+", "--vars", "audited_reports: none"],
+        ["build", "--select", "int_authentication_events+", "--vars", "audited_reports: none"],
         work,
     )
-    assert "incremental" in result.stdout.lower() or "fct_authentications" in result.stdout
+    assert "incremental" in result.stdout.lower() or "int_authentication_events" in result.stdout
     with duckdb.connect(str(work), read_only=True) as con:
         assert (
             con.execute("select count(*) from marts.fct_authentications").fetchone()[0]

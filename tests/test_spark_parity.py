@@ -91,7 +91,7 @@ def spark_run(small_warehouse: tuple[Path, Path], tmp_path_factory) -> SparkRun:
     shutil.copyfile(database, reloaded)
     reload_month(reloaded, landing, root)
     started = time.monotonic()
-    run_dbt(["run", "--select", "fct_authentications"], reloaded)
+    run_dbt(["run", "--select", "int_authentication_events"], reloaded)
     seconds["duckdb incremental run"] = time.monotonic() - started
     reloaded_raw = root / "raw_reloaded"
     spark.export_raw_to_parquet(reloaded, reloaded_raw)
@@ -103,7 +103,7 @@ def spark_run(small_warehouse: tuple[Path, Path], tmp_path_factory) -> SparkRun:
         "build",
         f"run-operation export_schema_to_parquet --args '{{out_dir: {marts}}}'",
         shlex.join(spark.register_arguments(reloaded_raw)),
-        "run --select fct_authentications",
+        "run --select int_authentication_events",
     ]
     started = time.monotonic()
     result = subprocess.run(
@@ -290,9 +290,9 @@ def test_every_mart_on_spark_equals_duckdb(spark_run: SparkRun) -> None:
 
 @pytest.mark.slow
 def test_reloaded_month_replaces_its_partition_on_spark_as_on_duckdb(spark_run: SparkRun) -> None:
-    """After the month is loaded again (10 lines less) and the incremental fact run, Spark's
+    """After the month is loaded again (10 lines less) and the incremental event table run, Spark's
     table (insert_overwrite of the month's partition) equals DuckDB's (delete+insert)."""
-    fact = spark.table_location(spark_run.spark_home, "marts", "fct_authentications")
+    fact = spark.table_location(spark_run.spark_home, "intermediate", "int_authentication_events")
     # incremental, not rebuilt: only the month's partition folder was written by the last run
     written = {
         folder.name: [path.stat().st_mtime for path in folder.glob("*.parquet")]

@@ -299,7 +299,7 @@ def broken(
             [
                 "run",
                 "--select",
-                "fct_authentications int_account_activity_monthly agg_connections_monthly",
+                "int_authentication_events int_account_activity_monthly agg_connections_monthly",
                 "agg_connections_school_year fct_connections_daily",
                 *figures,
             ],

@@ -2,12 +2,12 @@
 with
 
 landing_files as (
-    select * from {{ source('raw', 'landing_files') }}
+    select * from {{ ref('stg_raw__landing_files') }}
 ),
 
 final as (
     select
-        path,
+        landing_path as path,
         size_bytes,
         status,
         case status
@@ -16,7 +16,7 @@ final as (
             else 'non chargé'
         end as status_fr,
         reason,
-        extract,
+        extract_name as extract,
         partition_key,
         scanned_at
     from landing_files

@@ -5,7 +5,7 @@
 with
 
 events as (
-    {{ rows_of_months_to_rebuild(ref('fct_authentications')) }}
+    {{ rows_of_months_to_rebuild(ref('int_authentication_events')) }}
 ),
 
 final as (

@@ -5,7 +5,7 @@ with
 
 accesses as (
     {{ rows_of_months_to_rebuild(
-        ref('fct_authentications'), "event_type = 'service_access' and is_success"
+        ref('int_authentication_events'), "event_type = 'service_access' and is_success"
     ) }}
 ),
 

@@ -1,37 +1,29 @@
-{{ config(**monthly_partitions()) }}
--- One row per authentication-log event. Incremental by month: a run re-reads whole months
--- whose load is newer than what the table holds (a reloaded month replaces its rows).
+-- A view: the events are stored once, in int_authentication_events.
 with
 
-events as (
-    {{ rows_of_months_to_rebuild(ref('stg_raw__auth_events')) }}
-),
-
-profile_codes as (
-    select * from {{ ref('int_sdet_profile_codes') }}
+authentication_events as (
+    select * from {{ ref('int_authentication_events') }}
 ),
 
 final as (
     select
-        events.event_id,
-        events.partition_month,
-        events.event_time_utc,
-        events.event_local_time,
-        events.event_date,
-        {{ month_start_of('events.event_date') }} as month_start,
-        {{ school_year_of('events.event_date') }} as school_year,
-        cast({{ date_part('hour', 'events.event_local_time') }} as integer) as hour_of_day,
-        events.account_key,
-        profile_codes.profile_code,
-        events.uai,
-        events.event_type,
-        events.service_code,
-        events.is_success,
-        events.is_connection,
-        events.loaded_at
-    from events
-    inner join profile_codes
-        on events.sdet_profile_code = profile_codes.sdet_profile_code
+        event_id,
+        partition_month,
+        event_time_utc,
+        event_local_time,
+        event_date,
+        month_start,
+        school_year,
+        hour_of_day,
+        account_key,
+        profile_code,
+        uai,
+        event_type,
+        service_code,
+        is_success,
+        is_connection,
+        loaded_at
+    from authentication_events
 )
 
 select * from final

@@ -4,7 +4,7 @@
 with
 
 connections as (
-    {{ rows_of_months_to_rebuild(ref('fct_authentications'), "is_connection") }}
+    {{ rows_of_months_to_rebuild(ref('int_authentication_events'), "is_connection") }}
 ),
 
 -- accounts counted as groups, not with count(distinct): DuckDB can spill a grouping to disk, not
