@@ -128,10 +128,10 @@ def test_the_published_value_is_shown_beside_the_recomputed_one_where_they_diffe
     _, pdf, page = bilan_2017
     rows = query(
         bilan_home,
-        "select label_fr, unit, published_value, computed_value from bi.bi_bilan_indicators "
-        "join marts.rpt_bilan_indicators using (report_code, indicator_code) "
-        "where status in ('mismatch', 'rounding') and period_start >= '2017-09-01' "
-        "and period_end <= '2018-08-31'",
+        "select bi.label_fr, bi.unit, bi.published_value, bi.computed_value "
+        "from bi.bi_bilan_indicators as bi join marts.rpt_bilan_indicators as rpt "
+        "using (report_code, indicator_code) where bi.status in ('mismatch', 'rounding') "
+        "and rpt.period_start >= '2017-09-01' and rpt.period_end <= '2018-08-31'",
     )
     assert rows, "the demo data has figures of 2017/2018 that differ from the report"
     document = page.read_text(encoding="utf-8")
