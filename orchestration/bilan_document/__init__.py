@@ -5,7 +5,9 @@ with the sections of the Bilan 2017, every number and chart read from the publis
                    opened read-only), the school years available
     formatting.py  numbers the French way ("89 209", "52,0 %", "4 500,00 €")
     charts.py      inline SVG bar and line charts drawn from query results
-    sections.py    the document's sections: which figures, tables and charts go where
+    sections.py    the document's sections, and which figures of the marts go where
+    content.py     what each section shows beyond them: sentences, tables, charts
+    parts.py       a section's pieces (Section, Table)
     rendering.py   the HTML, from the Jinja2 templates of templates/
     pdf.py         the PDF, printed from the HTML by headless Chromium (offline)
     document.py    all of it for one school year, written under LEIA_HOME/bilan/
