@@ -37,11 +37,12 @@ lint: setup
 	mkdir -p warehouse/build  # the dbt templater opens the prod target
 	$(BIN)/sqlfluff lint models tests/dbt
 
-# the BI and Data Docs tests open pages in Debian's Chromium: installed when missing and this
-# user may install packages; otherwise one line says the command
-BROWSER_PACKAGES := chromium fonts-dejavu-core
+# the BI and Data Docs tests open pages in Debian's Chromium, which also prints the Bilan's PDF
+# (`leia bilan`), whose test reads it back with pdftotext (poppler-utils): installed when missing
+# and this user may install packages; otherwise one line says the command
+BROWSER_PACKAGES := chromium fonts-dejavu-core poppler-utils
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium && command -v pdftotext; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing $(BROWSER_PACKAGES) (apt-get)"; \
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(BROWSER_PACKAGES); \
@@ -49,7 +50,7 @@ browser:
 	    echo "installing $(BROWSER_PACKAGES) (sudo apt-get)"; \
 	    sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(BROWSER_PACKAGES); \
 	  else \
-	    echo "Chromium is missing and this user cannot install packages: run 'sudo apt-get install -y $(BROWSER_PACKAGES)', then make test" >&2; \
+	    echo "Chromium or pdftotext is missing and this user cannot install packages: run 'sudo apt-get install -y $(BROWSER_PACKAGES)', then make test" >&2; \
 	    exit 1; \
 	  fi; }
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dagster import Definitions, LoggerDefinition, definitions, in_process_executor
 
 from orchestration.defs.bi.assets import BI_JOB, bi_site
+from orchestration.defs.bilan.assets import BILAN_JOB, bilan_document
 from orchestration.defs.dbt.assets import dbt_build_assets
 from orchestration.defs.dbt.resources import dbt_cli
 from orchestration.defs.publish.assets import publish_asset
@@ -43,9 +44,9 @@ def build_definitions(
     apply_process_environment()  # before dbt, Dagster or GX run: nothing phones home
     paths = paths or Paths.from_env()
     return Definitions(
-        assets=[*RAW_ASSETS, dbt_build_assets(), publish_asset(), bi_site],
+        assets=[*RAW_ASSETS, dbt_build_assets(), publish_asset(), bi_site, bilan_document],
         asset_checks=[great_expectations],
-        jobs=[WAREHOUSE_JOB, INGEST_JOB, BI_JOB],
+        jobs=[WAREHOUSE_JOB, INGEST_JOB, BI_JOB, BILAN_JOB],
         schedules=[daily_refresh],
         sensors=[landing_sensor],
         resources={

@@ -74,6 +74,15 @@ class HomeLayout:
         return self.root / "site"
 
     @property
+    def bilan(self) -> Path:
+        """The Bilan as a document, one PDF and one HTML per school year (`leia bilan`)."""
+        return self.root / "bilan"
+
+    def bilan_document(self, school_year: str, suffix: str) -> Path:
+        """The Bilan of `school_year` ('2017-2018') as `suffix` ('.pdf', '.html')."""
+        return self.bilan / f"bilan-{school_year}{suffix}"
+
+    @property
     def dagster_home(self) -> Path:
         """Dagster's instance of `leia run` (and of `make dev` on the default LEIA_HOME)."""
         return self.root / "dagster_home"

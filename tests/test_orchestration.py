@@ -175,11 +175,14 @@ def test_definitions_hold_every_asset_check_schedule_and_sensor() -> None:
     assert set(graph.get(keys["publish"]).parent_keys) == set(keys.values()) - external - {
         keys["publish"],
         keys["bi_site"],
+        keys["bilan_document"],
     }
     assert graph.get(keys["bi_site"]).parent_keys == {keys["publish"]}
+    assert graph.get(keys["bilan_document"]).parent_keys == {keys["publish"]}
     # the warehouse job builds the dbt models the site reads (group bi), not the site itself
     selected = defs.resolve_job_def(WAREHOUSE_JOB.name).asset_layer.selected_asset_keys
     assert keys["bi/bi_validation_results"] in selected and keys["bi_site"] not in selected
+    assert keys["bilan_document"] not in selected
 
     # every dbt test attached to a model or seed is an asset check
     manifest = json.loads((PROJECT_DIR / "target" / "manifest.json").read_text())

@@ -7,12 +7,13 @@
     leia purge [--warehouse-dir DIR] [--before DATE] [--dry-run]
     leia report [--warehouse-dir DIR]
     leia serve-reports [--warehouse-dir DIR] [--port N]
+    leia bilan [--year YYYY-YYYY] [--warehouse-dir DIR] [--no-pdf]
 
 A subcommand is a function that adds its parser and sets `handler` (args -> exit code); add it to
 COMMANDS. One module per subcommand (or family): generate.py, run.py (with runner.py, the
-in-process Dagster run, and summary.py), maintenance.py (validate, rollback, purge); the BI
-commands live in orchestration/bi_cli.py. Dagster and dbt are imported by the handlers that
-need them, so `leia generate` and `leia --help` stay quick.
+in-process Dagster run, and summary.py), maintenance.py (validate, rollback, purge), bilan.py
+(the Bilan as a document); the BI commands live in orchestration/bi_cli.py. Dagster and dbt are
+imported by the handlers that need them, so `leia generate` and `leia --help` stay quick.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from orchestration.cli.bilan import add_bilan
 from orchestration.cli.generate import add_generate
 from orchestration.cli.maintenance import add_purge, add_rollback, add_validate
 from orchestration.cli.run import add_run
@@ -47,6 +49,7 @@ COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     add_purge,
     add_report,
     add_serve_reports,
+    add_bilan,
 )
 
 

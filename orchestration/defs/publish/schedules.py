@@ -15,6 +15,7 @@ from dagster import (
 )
 
 from orchestration.defs.bi.assets import bi_site
+from orchestration.defs.bilan.assets import bilan_document
 from orchestration.defs.dbt.assets import dbt_build_assets
 from orchestration.defs.publish.assets import publish_asset
 from orchestration.defs.raw.assets import SNAPSHOT_ASSETS, landing_files
@@ -24,9 +25,9 @@ from orchestration.months import months_to_load, range_tags
 
 WAREHOUSE_JOB = define_asset_job(
     "leia_warehouse",
-    # the BI site needs Node and is built by its own job (orchestration/defs/bi/); the dbt
-    # models of models/bi/, in the same group, are part of `dbt build`
-    selection=AssetSelection.all() - AssetSelection.assets(bi_site),
+    # the BI site needs Node and the Bilan documents Chromium: each is made by its own job
+    # (orchestration/defs/bi/, defs/bilan/); the dbt models of models/bi/ are part of `dbt build`
+    selection=AssetSelection.all() - AssetSelection.assets(bi_site, bilan_document),
     description="Load the extracts, run `dbt build` (models and tests) and publish the warehouse.",
 )
 
