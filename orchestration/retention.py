@@ -6,7 +6,8 @@ that describe single events: raw.auth_events, marts.fct_authentications, the vis
 sessionised from them (marts.fct_visits) and the quarantined lines of those months. What the
 marts are computed from stays: the monthly aggregates (intermediate.int_account_activity_monthly,
 int_service_access_monthly, marts.fct_connections_daily, the audience's daily visitors) are
-built by month and are not rebuilt by `--full-refresh`, so every figure of the marts is the same after a purge and after the next `dbt build`.
+built by month and are not rebuilt by `--full-refresh`, so every figure of the marts is the
+same after a purge and after the next `dbt build`.
 
 A purge is refused for a month the aggregates do not hold yet (loaded but not built): its
 events would be lost for good. Deleted rows leave free blocks in a DuckDB file that still hold
