@@ -20,3 +20,21 @@
 {% macro type_double() -%}
     double
 {%- endmacro %}
+
+{#- Seconds since 1970-01-01 of a timestamp, as a number: differences of two give seconds. -#}
+{% macro epoch_seconds(expression) -%}
+    {{ return(adapter.dispatch('epoch_seconds', 'leia')(expression)) }}
+{%- endmacro %}
+
+{% macro default__epoch_seconds(expression) -%}
+    epoch({{ expression }})
+{%- endmacro %}
+
+{% macro spark__epoch_seconds(expression) -%}
+    unix_timestamp({{ expression }})
+{%- endmacro %}
+
+{#- Monday of the ISO week of a date, as a date (date_trunc returns a timestamp on some engines). -#}
+{% macro week_start_of(date_expression) -%}
+    cast({{ dbt.date_trunc('week', date_expression) }} as date)
+{%- endmacro %}

@@ -19,3 +19,8 @@
 {% macro month_start_of(date_expression) -%}
     cast({{ dbt.date_trunc('month', date_expression) }} as date)
 {%- endmacro %}
+
+{#- 1 September, first day of a school year named 'YYYY-YYYY', as a date. -#}
+{% macro school_year_first_day(school_year_expression) -%}
+    cast({{ dbt.concat(["substr(" ~ school_year_expression ~ ", 1, 4)", "'-09-01'"]) }} as date)
+{%- endmacro %}

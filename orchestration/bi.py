@@ -46,6 +46,7 @@ PAGES = (
     "/etablissements/",
     "/adoption/",
     "/connexions/",
+    "/audience/",
     "/finances/",
     "/qualite/",
 )

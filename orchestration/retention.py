@@ -3,11 +3,12 @@
 The events of a school year are kept LEIA_RETENTION_MONTHS (default 12) months after the school
 year ends (31 August). `leia purge` then deletes, for whole months before the cutoff, the rows
 that describe single events: raw.auth_events, intermediate.int_authentication_events (the view
-marts.fct_authentications shows it) and the quarantined
-lines of those months. What the marts are computed from stays: the monthly aggregates
-(intermediate.int_account_activity_monthly, int_service_access_monthly and
-marts.fct_connections_daily) are built by month and are not rebuilt by `--full-refresh`, so
-every figure of the marts is the same after a purge and after the next `dbt build`.
+marts.fct_authentications shows it), the visits sessionised from them (marts.fct_visits) and
+the quarantined lines of those months. What the marts are computed from stays: the monthly
+aggregates (intermediate.int_account_activity_monthly, int_service_access_monthly,
+marts.fct_connections_daily, the audience's daily visitors) are built by month and are not
+rebuilt by `--full-refresh`, so every figure of the marts is the same after a purge and after
+the next `dbt build`.
 
 A purge is refused for a month the aggregates do not hold yet (loaded but not built): its
 events would be lost for good. Deleted rows leave free blocks in a DuckDB file that still hold
@@ -34,6 +35,8 @@ from orchestration.settings import SettingsError, settings
 EVENT_TABLES = {
     f"{RAW_SCHEMA}.auth_events": "partition_month",
     "intermediate.int_authentication_events": "partition_month",
+    # the visits sessionised from them (an account's visits, to the second): event-level too
+    "marts.fct_visits": "partition_month",
 }
 QUARANTINE = f"{RAW_SCHEMA}.rejected_rows"
 # the monthly aggregates that outlive the events: each must hold a month before its events go
@@ -43,6 +46,8 @@ MONTHLY_AGGREGATES = (
     "intermediate.int_service_access_monthly",
     "marts.fct_connections_daily",
     "marts.agg_connections_hourly",
+    "marts.agg_audience_visitor_days",
+    "marts.agg_audience_visitor_service_days",
 )
 
 

@@ -272,6 +272,15 @@ def expected(built_site) -> dict[str, object]:
                     "select uai, school_name from marts.dim_schools order by uai"
                 ).fetchall()
             ),
+            "audience": con.execute(
+                "select school_year, visits, unique_visitors from marts.agg_audience "
+                "where period_type = 'school_year' and dimension = 'all' order by school_year"
+            ).fetchall(),
+            "activated": one(
+                "select sum(activated_accounts) from marts.agg_activated_accounts "
+                "where snapshot_date = "
+                "(select max(snapshot_date) from marts.agg_activated_accounts)"
+            )[0],
             "latest_checks": one(
                 "select count(*) from quality.validation_results where run_id = "
                 "(select run_id from quality.validation_results order by validated_at desc "
@@ -334,6 +343,17 @@ def _figures(path: str, expected: dict[str, object]) -> list[str]:
             *(fr_number(peak) for peak in e["peaks"]),
             e["top_service"],
             "Heures et jours de connexion",
+        ]
+    if path == "/audience/":  # visits and unique visitors of every school year, not empty
+        assert e["audience"] and all(visits and visitors for _, visits, visitors in e["audience"])
+        return [
+            *(years[year] for year, _, _ in e["audience"]),
+            *(fr_number(visits) for _, visits, _ in e["audience"]),
+            *(fr_number(visitors) for _, _, visitors in e["audience"]),
+            fr_number(e["activated"]),
+            "Visiteurs uniques",
+            "Pages par visite",
+            "Comptes activés",
         ]
     if path == "/finances/":
         total, per_school, eu_share, consumed, per_pupil = e["finance"]
@@ -399,7 +419,7 @@ def test_every_page_renders_its_figures_in_chromium(path, built_site, served_sit
         assert positions == sorted(positions), "the Bilan's figures are not in the report's order"
 
 
-ACCOUNT_COUNT = re.compile(r"(^|_)accounts$|^authors$")
+ACCOUNT_COUNT = re.compile(r"(^|_)accounts$|^authors$|(^|_)visitors$")
 
 
 @pytest.mark.slow

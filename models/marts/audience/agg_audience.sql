@@ -1,0 +1,271 @@
+-- The audience indicators of the French ENT standard per period (each month, each school year)
+-- and dimension (all accounts, profile, school, service): visits, unique visitors (distinct
+-- accounts over the period: a school year's are not the sum of its months'), visits per visitor,
+-- service accesses per visit, and the peak day and peak week (most unique visitors). Computed
+-- from the daily aggregates of visitors, which outlive the purge of the events.
+with
+
+visitor_days as (
+    select * from {{ ref('agg_audience_visitor_days') }}
+),
+
+visitor_service_days as (
+    select * from {{ ref('agg_audience_visitor_service_days') }}
+),
+
+-- one row per account, day and member of each dimension; `all` is every visit. By service, a
+-- visit counts when it accessed the service, with its accesses to that service.
+members as (
+    select
+        'all' as dimension,
+        'all' as dimension_value,
+        visit_date,
+        month_start,
+        week_start,
+        school_year,
+        account_key,
+        visits,
+        service_accesses
+    from visitor_days
+    union all
+    select
+        'profile' as dimension,
+        profile_code as dimension_value,
+        visit_date,
+        month_start,
+        week_start,
+        school_year,
+        account_key,
+        visits,
+        service_accesses
+    from visitor_days
+    union all
+    select
+        'school' as dimension,
+        uai as dimension_value,
+        visit_date,
+        month_start,
+        week_start,
+        school_year,
+        account_key,
+        visits,
+        service_accesses
+    from visitor_days
+    union all
+    select
+        'service' as dimension,
+        service_code as dimension_value,
+        visit_date,
+        month_start,
+        week_start,
+        school_year,
+        account_key,
+        visits,
+        service_accesses
+    from visitor_service_days
+),
+
+-- one row per member, day and account (the day's visits of an account may be in two schools)
+member_days as (
+    select
+        dimension,
+        dimension_value,
+        visit_date,
+        week_start,
+        month_start,
+        school_year,
+        account_key,
+        sum(visits) as visits,
+        sum(service_accesses) as service_accesses
+    from members
+    group by
+        dimension, dimension_value, visit_date, week_start, month_start, school_year, account_key
+),
+
+-- distinct accounts counted as groups (a grouping can spill to disk, a distinct count cannot)
+month_accounts as (
+    select
+        dimension,
+        dimension_value,
+        month_start,
+        school_year,
+        account_key,
+        sum(visits) as visits,
+        sum(service_accesses) as service_accesses
+    from member_days
+    group by dimension, dimension_value, month_start, school_year, account_key
+),
+
+year_accounts as (
+    select
+        dimension,
+        dimension_value,
+        school_year,
+        account_key,
+        sum(visits) as visits,
+        sum(service_accesses) as service_accesses
+    from month_accounts
+    group by dimension, dimension_value, school_year, account_key
+),
+
+-- a school year's period starts on 1 September
+period_totals as (
+    select
+        'month' as period_type,
+        month_start as period_start,
+        school_year,
+        dimension,
+        dimension_value,
+        count(*) as unique_visitors,
+        cast(sum(visits) as bigint) as visits,
+        cast(sum(service_accesses) as bigint) as service_accesses
+    from month_accounts
+    group by month_start, school_year, dimension, dimension_value
+    union all
+    select
+        'school_year' as period_type,
+        {{ school_year_first_day('school_year') }} as period_start,
+        school_year,
+        dimension,
+        dimension_value,
+        count(*) as unique_visitors,
+        cast(sum(visits) as bigint) as visits,
+        cast(sum(service_accesses) as bigint) as service_accesses
+    from year_accounts
+    group by school_year, dimension, dimension_value
+),
+
+days as (
+    select
+        dimension,
+        dimension_value,
+        visit_date,
+        month_start,
+        school_year,
+        count(*) as visitors,
+        cast(sum(visits) as bigint) as visits
+    from member_days
+    group by dimension, dimension_value, visit_date, month_start, school_year
+),
+
+-- a day is in one month and one school year: the same days rank in both periods
+period_days as (
+    select
+        'month' as period_type,
+        month_start as period_start,
+        dimension,
+        dimension_value,
+        visit_date,
+        visitors,
+        visits
+    from days
+    union all
+    select
+        'school_year' as period_type,
+        {{ school_year_first_day('school_year') }} as period_start,
+        dimension,
+        dimension_value,
+        visit_date,
+        visitors,
+        visits
+    from days
+),
+
+-- the peak day: most unique visitors, the earliest on a tie
+ranked_days as (
+    select
+        *,
+        row_number() over (
+            partition by period_type, period_start, dimension, dimension_value
+            order by visitors desc, visit_date asc
+        ) as day_rank
+    from period_days
+),
+
+-- weeks run Monday to Sunday and count only their days inside the period (a week across two
+-- months counts in each with its own days)
+week_accounts as (
+    select
+        'month' as period_type,
+        month_start as period_start,
+        dimension,
+        dimension_value,
+        week_start,
+        account_key,
+        sum(visits) as visits
+    from member_days
+    group by month_start, dimension, dimension_value, week_start, account_key
+    union all
+    select
+        'school_year' as period_type,
+        {{ school_year_first_day('school_year') }} as period_start,
+        dimension,
+        dimension_value,
+        week_start,
+        account_key,
+        sum(visits) as visits
+    from member_days
+    group by school_year, dimension, dimension_value, week_start, account_key
+),
+
+weeks as (
+    select
+        period_type,
+        period_start,
+        dimension,
+        dimension_value,
+        week_start,
+        count(*) as visitors,
+        cast(sum(visits) as bigint) as visits
+    from week_accounts
+    group by period_type, period_start, dimension, dimension_value, week_start
+),
+
+ranked_weeks as (
+    select
+        *,
+        row_number() over (
+            partition by period_type, period_start, dimension, dimension_value
+            order by visitors desc, week_start asc
+        ) as week_rank
+    from weeks
+),
+
+final as (
+    select
+        period_totals.period_type,
+        period_totals.period_start,
+        period_totals.school_year,
+        period_totals.dimension,
+        period_totals.dimension_value,
+        period_totals.visits,
+        period_totals.unique_visitors,
+        period_totals.service_accesses,
+        cast(period_totals.visits as {{ type_double() }}) / period_totals.unique_visitors
+            as visits_per_visitor,
+        cast(period_totals.service_accesses as {{ type_double() }}) / period_totals.visits
+            as accesses_per_visit,
+        ranked_days.visit_date as peak_day,
+        ranked_days.visitors as peak_day_visitors,
+        ranked_days.visits as peak_day_visits,
+        ranked_weeks.week_start as peak_week_start,
+        ranked_weeks.visitors as peak_week_visitors,
+        ranked_weeks.visits as peak_week_visits
+    from period_totals
+    inner join ranked_days
+        on
+            period_totals.period_type = ranked_days.period_type
+            and period_totals.period_start = ranked_days.period_start
+            and period_totals.dimension = ranked_days.dimension
+            and period_totals.dimension_value = ranked_days.dimension_value
+            and ranked_days.day_rank = 1
+    inner join ranked_weeks
+        on
+            period_totals.period_type = ranked_weeks.period_type
+            and period_totals.period_start = ranked_weeks.period_start
+            and period_totals.dimension = ranked_weeks.dimension
+            and period_totals.dimension_value = ranked_weeks.dimension_value
+            and ranked_weeks.week_rank = 1
+)
+
+select * from final
