@@ -16,6 +16,19 @@
     extract(dayofweek_iso from {{ expression }})
 {%- endmacro %}
 
+{#- A date written the French way, as the reader of a note knows it: 15/01/2018. -#}
+{% macro french_date(expression) -%}
+    {{ return(adapter.dispatch('french_date', 'leia')(expression)) }}
+{%- endmacro %}
+
+{% macro default__french_date(expression) -%}
+    strftime({{ expression }}, '%d/%m/%Y')
+{%- endmacro %}
+
+{% macro spark__french_date(expression) -%}
+    date_format({{ expression }}, 'dd/MM/yyyy')
+{%- endmacro %}
+
 {#- dbt's type_float() is 32-bit on DuckDB: averages and rates need a double. -#}
 {% macro type_double() -%}
     double

@@ -37,6 +37,8 @@ from orchestration.settings import inherited, subprocess_env
 
 # How long each npm step may take before it counts as hung (evidence-dev/evidence#3155).
 TIMEOUTS = {"install": 1200, "patch-check": 60, "sources": 600, "build": 1800}
+# The postinstall script that patches Evidence (offline, French), in reports/scripts/.
+PATCH_SCRIPT = "patch-evidence-offline.mjs"
 
 # What `evidence build` prints when a page query or a component fails (it still exits 0), e.g.
 #   bad_col | Error in Query! Binder Error: Referenced column "x" not found in FROM clause!
@@ -160,10 +162,13 @@ def _clean(line: str) -> str:
 
 
 def _needs_install() -> bool:
-    """npm ci when node_modules is missing or older than package-lock.json."""
+    """npm ci when node_modules is missing or older than package-lock.json or than the patch
+    script (its postinstall: a changed patch is applied to a fresh install)."""
     installed = REPORTS_DIR / "node_modules" / ".package-lock.json"
-    lock = REPORTS_DIR / "package-lock.json"
-    return not installed.is_file() or installed.stat().st_mtime < lock.stat().st_mtime
+    newer = (REPORTS_DIR / "package-lock.json", REPORTS_DIR / "scripts" / PATCH_SCRIPT)
+    return not installed.is_file() or any(
+        installed.stat().st_mtime < path.stat().st_mtime for path in newer
+    )
 
 
 def check_sources_output() -> list[str]:
@@ -243,7 +248,7 @@ def build_site(published_db: Path, home: Path) -> Path:
             _run_step("install", [npm, "ci", "--no-audit", "--no-fund"], env, logs / "npm-ci.log")
         _run_step(
             "patch-check",
-            [node, "scripts/patch-evidence-offline.mjs", "--check"],
+            [node, f"scripts/{PATCH_SCRIPT}", "--check"],
             env,
             logs / "patch-check.log",
         )

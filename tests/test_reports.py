@@ -384,16 +384,39 @@ def year_pages() -> list[str]:
     return [f"/bilans/{year}/" for year in ("2015-2016", "2016-2017", "2017-2018")]
 
 
+def _profile_name(path: str) -> str:
+    return path.strip("/").replace("/", "-") or "accueil"
+
+
+@pytest.fixture(scope="module")
+def rendered(built_site, served_site):
+    """rendered(path): the DOM Chromium renders for a page of the site (`--dump-dom`), dumped
+    once per module: the figures' test and the English-words test read the same dump."""
+    home, _ = built_site
+    doms: dict[str, str] = {}
+
+    def dump(path: str) -> str:
+        if path not in doms:
+            profile = home / "chromium-profile" / _profile_name(path)
+            dom = chromium(served_site + path, "--dump-dom", profile=profile)
+            assert dom.returncode == 0, dom.stderr[-3000:]
+            doms[path] = dom.stdout
+        return doms[path]
+
+    return dump
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", [*bi.PAGES, *year_pages()])
-def test_every_page_renders_its_figures_in_chromium(path, built_site, served_site, expected):
+def test_every_page_renders_its_figures_in_chromium(
+    path, built_site, served_site, expected, rendered
+):
     home, _ = built_site
-    name = path.strip("/").replace("/", "-") or "accueil"
+    name = _profile_name(path)
     screenshots = home / "screenshots"
     screenshots.mkdir(exist_ok=True)
     profile = home / "chromium-profile" / name
-    dom = chromium(served_site + path, "--dump-dom", profile=profile)
-    assert dom.returncode == 0, dom.stderr[-3000:]
+    dom = rendered(path)
     shot = screenshots / f"{name}.png"
     picture = chromium(
         served_site + path, f"--screenshot={shot}", "--window-size=1280,3000", profile=profile
@@ -404,7 +427,7 @@ def test_every_page_renders_its_figures_in_chromium(path, built_site, served_sit
         artifacts.mkdir(parents=True, exist_ok=True)
         shutil.copy2(shot, artifacts / shot.name)
 
-    text = page_text(dom.stdout)
+    text = page_text(dom)
     assert len(text) > 200, f"{path} rendered almost nothing: {text!r}"
     errors = ERROR_MARKERS.findall(text)
     assert not errors, f"{path} shows an error: {errors[:5]} in {text[:2000]}"
@@ -412,7 +435,7 @@ def test_every_page_renders_its_figures_in_chromium(path, built_site, served_sit
     assert not missing, f"{path} does not show {missing}; page text: {text[:3000]}"
     if path == "/etablissements/":  # the index links to every school's page
         unlinked = [
-            u for u in expected["school_names"] if f'href="/etablissements/{u}/"' not in dom.stdout
+            u for u in expected["school_names"] if f'href="/etablissements/{u}/"' not in dom
         ]
         assert not unlinked, f"/etablissements/ does not link to {unlinked}"
     if path == "/bilan/":  # every figure of the report, in the report's order
@@ -513,3 +536,153 @@ def test_every_school_page_shows_its_school_and_its_connections_chart(
             assert "Classement" in text, f"{path} does not show its rank"
         else:
             assert no_connection, f"{path}: no connection in the data, and the page does not say so"
+
+
+# ------------------------------------------------------------------------ French throughout
+# English that reached the pages before the site was made French (issue #19), found on the built
+# pages and in Chromium: Evidence's own interface (tables, search, pagination, sidebar, loading
+# placeholders, table of contents) and the warehouse's texts (landing-file reasons, validation
+# results). Then Evidence's other hard-coded labels the patch translates, shown on hover or on
+# demand (download, full screen, chart menus, dropdowns), and the warehouse's English words that
+# could come back (statuses, check texts). Only words that cannot be French; whole words, case
+# included, in the text and in the labels a reader sees or hears (placeholder, aria-label...).
+ENGLISH_WORDS = (
+    # found before (docs/bi.md, French throughout)
+    "No Results",
+    "Search",
+    "Open sidebar",
+    "Loading",
+    "On this page",
+    "first-page",
+    "previous-page",
+    "next-page",
+    "last-page",
+    "records",
+    "of",
+    "the",
+    "in all",
+    "missing",
+    "Links",
+    "See more",
+    # translated by the patch, shown on hover or on demand
+    "Download",
+    "Download Data",
+    "Save Image",
+    "Fullscreen",
+    "Close sidebar",
+    "No results found",
+    "Print PDF",
+    "Appearance",
+    "Built with",
+    # the warehouse's English
+    "failing",
+    "rows",
+    "match",
+    "mismatch",
+    "rounding",
+    "not covered",
+    "not computable",
+)
+ENGLISH = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, ENGLISH_WORDS)) + r")(?![\w-])")
+DOWNLOAD_LABEL = 'aria-label="Télécharger (CSV)"'
+SHOWN_ATTRIBUTES = ("placeholder", "aria-label", "title", "alt")
+
+
+class _ShownTextExtractor(_TextExtractor):
+    """The text of a DOM plus the attributes a reader sees or hears (screen readers)."""
+
+    def handle_starttag(self, tag, attrs) -> None:
+        super().handle_starttag(tag, attrs)
+        if not self._skip:
+            self.parts.extend(value for name, value in attrs if name in SHOWN_ATTRIBUTES and value)
+
+
+def english_words(dom: str) -> dict[str, int]:
+    """The ENGLISH_WORDS a page shows, with their counts."""
+    extractor = _ShownTextExtractor()
+    extractor.feed(dom)
+    text = re.sub(r"\s+", " ", html.unescape(" ".join(extractor.parts)))
+    found: dict[str, int] = {}
+    for match in ENGLISH.finditer(text):
+        found[match.group(1)] = found.get(match.group(1), 0) + 1
+    return found
+
+
+def site_pages(site: Path) -> list[str]:
+    """Every page of a built site (its index.html files) but the dbt documentation (dbt's own,
+    English, page linked from the home page)."""
+    return sorted(
+        "/" + "".join(part + "/" for part in page.parent.relative_to(site).parts)
+        for page in site.rglob("index.html")
+        if page.relative_to(site).parts[0] not in ("dbt-docs", "_app", "api")
+    )
+
+
+def rendered_pages(site: Path) -> list[str]:
+    """The pages to open in Chromium: one per file of reports/pages/ (a templated page, such as
+    [uai].md, by its first built instance), whatever pages are added."""
+    built = site_pages(site)
+    pages = []
+    for source in sorted(bi.REPORTS_DIR.joinpath("pages").rglob("*.md")):
+        relative = source.relative_to(bi.REPORTS_DIR / "pages").with_suffix("")
+        parts = [part for part in relative.parts if part != "index"]
+        if parts and parts[-1].startswith("["):
+            prefix = "/" + "/".join(parts[:-1]) + "/"
+            depth = len(parts) + 1
+            instances = [p for p in built if p.startswith(prefix) and p.count("/") == depth]
+            assert instances, f"{source.name}: no page of {prefix} in the build"
+            pages.append(instances[0])
+        else:
+            pages.append("/" + "".join(part + "/" for part in parts))
+    return pages
+
+
+@pytest.mark.slow
+def test_no_page_of_the_built_site_shows_english(built_site):
+    """Every page of the build (its prerendered HTML), whatever pages are added."""
+    home, _ = built_site
+    site = home / "site"
+    pages = site_pages(site)
+    assert "/" in pages and "/bilan/" in pages, pages
+    english, not_french = {}, []
+    for path in pages:
+        page = (site / path.strip("/") / "index.html").read_text(encoding="utf-8")
+        if '<html lang="fr"' not in page:
+            not_french.append(path)
+        found = english_words(page)
+        if found:
+            english[path] = found
+    assert not english, f"English on the built pages (page: {{word: count}}): {english}"
+    assert not not_french, f"pages not declared French (<html lang>): {not_french}"
+
+
+@pytest.mark.slow
+def test_no_page_shows_english_in_chromium(built_site, rendered):
+    """The text Chromium renders for each page of reports/pages/ (the tables, charts and
+    placeholders drawn in the browser), read from the same dumps as the figures' test."""
+    home, _ = built_site
+    english = {}
+    for path in rendered_pages(home / "site"):
+        found = english_words(rendered(path))
+        if found:
+            english[path] = found
+    assert not english, f"English rendered in Chromium (page: {{word: count}}): {english}"
+
+
+@pytest.mark.slow
+def test_every_table_has_its_csv_download_in_chromium(built_site, rendered):
+    """Officials may download any table as CSV: each table Chromium draws (Evidence's DataTable,
+    `data-testid="DataTable-<query>"`) has its download button, labelled in French and shown
+    without hovering. The Bilan page has one table per section."""
+    home, _ = built_site
+    tables = 0
+    without = []
+    for path in rendered_pages(home / "site"):
+        parts = rendered(path).split('data-testid="DataTable-')[1:]
+        tables += len(parts)
+        for part in parts:
+            if DOWNLOAD_LABEL not in part:
+                without.append(f"{path} {part.split(chr(34))[0]}")
+    assert tables >= 7, f"only {tables} tables drawn"
+    assert not without, f"tables without their CSV download: {without}"
+    assert rendered("/bilan/").count(DOWNLOAD_LABEL) >= 7

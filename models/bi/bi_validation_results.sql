@@ -63,8 +63,9 @@ final as (
         check_name,
         asset,
         period,
-        expected,
-        observed,
+        -- in French (orchestration/quality writes them in English for the run's output)
+        {{ french_check_text('expected') }} as expected,
+        {{ french_check_text('observed') }} as observed,
         success,
         severity,
         case

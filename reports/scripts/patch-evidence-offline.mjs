@@ -18,6 +18,11 @@
 //   - component-utilities/src/formatting.js: numbers are formatted the French way (1 403 379,5;
 //     52 %): Evidence formats with SSF (Excel codes), which only knows English separators.
 //   - component-utilities/src/echarts.js: charts use ECharts' French locale (month names).
+//   - core-components (tables, search, download, pagination, sidebar, loading placeholders, chart
+//     menus, table of contents) and the page template (`<html lang>`): Evidence's own interface
+//     strings, hard-coded in English, in French (FRENCH_INTERFACE below). Each table's download
+//     button is always shown (not only on hover) and writes a CSV for French spreadsheets
+//     (`;` between fields, decimal comma).
 //
 // It fails loudly (exit 1, so `npm ci` fails) when a package version differs from the one it was
 // proven with, or when the code it replaces is not found exactly once.
@@ -261,6 +266,128 @@ function LEIA_ECHARTS_FR_FACTORY() {
 	}
 ];
 
+// Evidence's interface strings (core-components 5.4.2, evidence 40.1.8), hard-coded in English
+// with no setting or prop to change them: [file, [[English, French, occurrences?], ...]]. Each
+// English text must be found exactly once (or `occurrences` times), like every edit above.
+const CORE = '@evidence-dev/core-components/dist';
+const FRENCH_INTERFACE = [
+	[
+		`${CORE}/unsorted/viz/table/_DataTable.svelte`,
+		[
+			[
+				'<div class="noresults" class:shownoresults={showNoResults}>No Results</div>',
+				'<div class="noresults" class:shownoresults={showNoResults}>Aucun résultat</div>'
+			],
+			["\t\t\t\ttitle: 'Search Failed',\n", "\t\t\t\ttitle: 'Échec de la recherche',\n"],
+			["message: 'Please use a query instead.'", "message: 'Utilisez plutôt une requête.'"],
+			['aria-label="first-page"', 'aria-label="Première page"'],
+			['aria-label="previous-page"', 'aria-label="Page précédente"'],
+			['aria-label="next-page"', 'aria-label="Page suivante"'],
+			['aria-label="last-page"', 'aria-label="Dernière page"'],
+			[
+				'<span class="page-count ml-1">{pageCount.toLocaleString()}</span>',
+				"<span class=\"page-count ml-1\">{pageCount.toLocaleString('fr-FR')}</span>"
+			],
+			[
+				'{displayedPageLength.toLocaleString()} of {totalRows.toLocaleString()} records',
+				"{displayedPageLength.toLocaleString('fr-FR')} sur {totalRows.toLocaleString('fr-FR')} lignes"
+			],
+			// the CSV download: labelled, and shown at all times (Evidence shows it on hover only)
+			[
+				'<DownloadData class="download-button" data={tableData} {queryID} display={hovering} />',
+				'<DownloadData class="download-button" data={tableData} {queryID} text="Télécharger (CSV)" />',
+				2
+			]
+		]
+	],
+	// a table whose rows link to a page (link=…): its screen-reader column and links
+	[`${CORE}/unsorted/viz/table/TableHeader.svelte`, [['>Links<', '>Liens<']]],
+	[
+		`${CORE}/unsorted/viz/table/TableRow.svelte`,
+		[['class="sr-only">See more<', 'class="sr-only">Voir la page<']]
+	],
+	[
+		`${CORE}/unsorted/ui/DownloadData.svelte`,
+		[
+			["\texport let text = 'Download';\n", "\texport let text = 'Télécharger';\n"],
+			// a CSV that French spreadsheets open in columns: `;` between fields, decimal comma
+			["\t\t\tfieldSeparator: ',',\n", "\t\t\tfieldSeparator: ';',\n"],
+			["\t\t\tdecimalSeparator: '.',\n", "\t\t\tdecimalSeparator: ',',\n"],
+			["(queryID ?? 'evidence_download')", "(queryID ?? 'donnees')"]
+		]
+	],
+	[
+		`${CORE}/unsorted/viz/core/SearchBar.svelte`,
+		[["\texport let placeholder = 'Search';\n", "\texport let placeholder = 'Rechercher';\n"]]
+	],
+	[
+		`${CORE}/unsorted/viz/table/EnterFullScreen.svelte`,
+		[
+			['aria-label="Enter Fullscreen"', 'aria-label="Plein écran"'],
+			['<span>Fullscreen</span>', '<span>Plein écran</span>']
+		]
+	],
+	[
+		`${CORE}/unsorted/viz/core/ECharts.svelte`,
+		[
+			['text="Save Image"', 'text="Enregistrer l\'image"'],
+			['text="Download Data"', 'text="Télécharger les données (CSV)"']
+		]
+	],
+	[`${CORE}/atoms/skeletons/Skeleton.svelte`, [['>Loading...<', '>Chargement…<']]],
+	[`${CORE}/unsorted/viz/core/Value.svelte`, [['>Loading...<', '>Chargement…<']]],
+	[`${CORE}/unsorted/ui/ChartLoading.svelte`, [['>Loading...<', '>Chargement…<']]],
+	[`${CORE}/organisms/layout/misc/LoadingSkeleton.svelte`, [['>Loading...<', '>Chargement…<']]],
+	[
+		`${CORE}/organisms/layout/header/Header.svelte`,
+		[
+			['>Close sidebar<', '>Fermer le menu<'],
+			['>Open sidebar<', '>Ouvrir le menu<']
+		]
+	],
+	[`${CORE}/organisms/layout/sidebar/Sidebar.svelte`, [['>Close sidebar<', '>Fermer le menu<']]],
+	[
+		`${CORE}/organisms/layout/tableofcontents/ContentsList.svelte`,
+		[['\t\tOn this page\n', '\t\tSur cette page\n']]
+	],
+	[
+		`${CORE}/organisms/layout/header/KebabMenu.svelte`,
+		[
+			['\t\t\t\tPrint PDF\n', '\t\t\t\tImprimer (PDF)\n'],
+			['\t\t\t\t\tAppearance\n', '\t\t\t\t\tApparence\n'],
+			["? 'System'", "? 'Système'"],
+			["? 'Light'", "? 'Clair'"],
+			[": 'Dark';", ": 'Sombre';"]
+		]
+	],
+	[
+		`${CORE}/atoms/inputs/dropdown/Dropdown.svelte`,
+		[
+			[
+				'<Command.Empty>No results found.</Command.Empty>',
+				'<Command.Empty>Aucun résultat.</Command.Empty>'
+			]
+		]
+	],
+	// the page template: the pages are in French (screen readers, hyphenation, spelling)
+	['@evidence-dev/evidence/template/src/app.html', [['<html lang="en">', '<html lang="fr">']]]
+];
+
+for (const [file, strings] of FRENCH_INTERFACE) {
+	const html = file.endsWith('.html');
+	PATCHES.push({
+		file,
+		edits: strings.map(([find, replace, count], index) => ({
+			find,
+			// the marker rides on the first edit (app.html: no text may follow </html>)
+			replace:
+				index === 0 && html ? `${replace}\n<!-- ${MARKER}: French interface -->` : replace,
+			count: count ?? 1
+		})),
+		append: html ? '' : `\n<!-- ${MARKER}: Evidence's interface strings in French -->\n`
+	});
+}
+
 function fail(message) {
 	console.error(`\n[leia] Evidence offline patch FAILED: ${message}`);
 	console.error(
@@ -294,19 +421,22 @@ for (const patch of PATCHES) {
 	if (!fs.existsSync(file)) fail(`${patch.file} does not exist`);
 	let text = fs.readFileSync(file, 'utf8');
 	if (text.includes(MARKER)) {
-		const missing = patch.edits.filter((edit) => !text.includes(edit.replace));
+		const missing = patch.edits.filter(
+			(edit) => countOccurrences(text, edit.replace) < (edit.count ?? 1)
+		);
 		if (missing.length) fail(`${patch.file} carries the marker but not the expected edits`);
 		continue;
 	}
 	if (checkOnly) fail(`${patch.file} is not patched (was \`npm ci\` run with --ignore-scripts?)`);
 	for (const edit of patch.edits) {
+		const expected = edit.count ?? 1;
 		const count = countOccurrences(text, edit.find);
-		if (count !== 1) {
-			fail(`${patch.file}: the code to replace was found ${count} times instead of once`);
+		if (count !== expected) {
+			fail(`${patch.file}: the code to replace was found ${count} times instead of ${expected}`);
 		}
-		text = text.replace(edit.find, () => edit.replace);
+		text = text.replaceAll(edit.find, () => edit.replace);
 	}
-	text += patch.append;
+	text += patch.append ?? '';
 	const tmp = `${file}.leia-tmp`;
 	fs.writeFileSync(tmp, text);
 	fs.renameSync(tmp, file);

@@ -76,21 +76,23 @@ coverage as (
         covered.*,
         case
             when covered.requires is null
-                then {{ dbt.concat(["'aucune métrique '", 'covered.metric_code', "' sur cette période'"]) }}
+                then {{ dbt.concat([
+                    "'aucune métrique calculée sur cette période (métrique '", 'covered.metric_code', "')'"
+                ]) }}
             when covered.requires in ('events', 'events_and_snapshot') and not covered.has_events
                 then {{ dbt.concat([
                     "'événements chargés du '",
-                    "coalesce(" ~ dbt.cast('events_first_day', dbt.type_string()) ~ ", '-')",
+                    "coalesce(" ~ french_date('events_first_day') ~ ", '-')",
                     "' au '",
-                    "coalesce(" ~ dbt.cast('events_last_day', dbt.type_string()) ~ ", '-')",
+                    "coalesce(" ~ french_date('events_last_day') ~ ", '-')",
                     "' seulement'"
                 ]) }}
             when covered.requires in ('snapshot', 'events_and_snapshot') and not covered.has_snapshot
-                then {{ dbt.concat(["'aucun annuaire des comptes du '", dbt.cast('as_of_date', dbt.type_string())]) }}
+                then {{ dbt.concat(["'aucun annuaire des comptes du '", french_date('as_of_date')]) }}
             when covered.requires = 'sequences' and not covered.has_sequences
                 then {{ dbt.concat([
                     "'aucun relevé des séquences pédagogiques le ou après le '",
-                    dbt.cast('as_of_date', dbt.type_string())
+                    french_date('as_of_date')
                 ]) }}
         end as not_covered_reason
     from covered
