@@ -134,3 +134,36 @@ def test_every_model_reads_only_from_the_layers_below_it(manifest) -> None:
         if layer(nodes[parent]) not in READS[layer(model)]
     ]
     assert upward == []
+
+
+def input_name(given: str) -> str:
+    """`ref('model')` → model, `source('raw', 'table')` → raw.table."""
+    names = re.findall(r"['\"]([^'\"]+)['\"]", given)
+    return ".".join(names)
+
+
+def parent_name(node: dict[str, Any]) -> str:
+    if node["resource_type"] == "source":
+        return f"{node['source_name']}.{node['name']}"
+    return node["name"]
+
+
+def test_every_unit_test_gives_the_inputs_its_model_reads(manifest) -> None:
+    # dbt parse accepts a `given` its model does not read; `dbt build` then fails on it
+    nodes = {**manifest["nodes"], **manifest["sources"]}
+    models = {model["name"]: model for model in own(manifest["nodes"], "model")}
+    unit_tests = [
+        test for test in manifest["unit_tests"].values() if test["package_name"] == PROJECT
+    ]
+    assert unit_tests
+
+    def reads(model: str) -> set[str]:
+        return {parent_name(nodes[parent]) for parent in models[model]["depends_on"]["nodes"]}
+
+    strangers = [
+        f"{test['name']} gives {given['input']}, which {test['model']} does not read"
+        for test in unit_tests
+        for given in test["given"]
+        if input_name(given["input"]) not in reads(test["model"])
+    ]
+    assert strangers == []
