@@ -1,4 +1,5 @@
-"""Which months to load: the one answer `leia run` and the daily refresh both use.
+"""Which months to load: the one answer `leia run` and the daily refresh both use; and which
+months the next `dbt build` rebuilds, whose rows its tests check.
 
 Months are compared by file content with what a warehouse file was loaded from (its
 raw.load_log, see orchestration/changes.py); a run loads them as one range of partitions.
@@ -9,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import duckdb
 
 from orchestration.changes import stale_targets, target_month, without_purged
 from orchestration.defs.raw.partitions import is_partition_month, partition_of_month
@@ -38,6 +41,35 @@ def range_tags(months: list[str]) -> dict[str, str]:
         RANGE_START_TAG: partition_of_month(min(months)),
         RANGE_END_TAG: partition_of_month(max(months)),
     }
+
+
+def months_dbt_rebuilds(con: duckdb.DuckDBPyConnection) -> list[str] | None:
+    """The months the monthly models of the next `dbt build` rebuild: those of raw.auth_events
+    loaded after the newest event of int_authentication_events (the rule of the macro
+    months_to_rebuild, macros/monthly_partitions.sql, which every monthly model applies to what
+    it reads). None before the event table's first build: every month."""
+    try:
+        rows = con.execute(
+            """select partition_month from raw.auth_events
+               group by partition_month
+               having max(loaded_at) > (
+                   select coalesce(max(loaded_at), timestamp '1970-01-01')
+                   from intermediate.int_authentication_events
+               )
+               order by partition_month"""
+        ).fetchall()
+    except duckdb.CatalogException:  # not built yet
+        return None
+    return [month for (month,) in rows]
+
+
+def checked_months_value(months: Iterable[str] | None) -> str:
+    """LEIA_CHECKED_MONTHS, which the tests of the monthly models read (get_where_subquery,
+    macros/monthly_partitions.sql): the months, comma-separated; 'none' for no month; '' for
+    every month (None)."""
+    if months is None:
+        return ""
+    return ",".join(months) or "none"
 
 
 @dataclass(frozen=True)

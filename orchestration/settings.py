@@ -59,6 +59,8 @@ SPARK_JAVA_OPTIONS_VARIABLE = "LEIA_SPARK_JAVA_OPTIONS"
 # written for dbt (profiles.yml reads them), never read by the package
 BUILD_DATABASE_VARIABLE = "LEIA_BUILD_DATABASE"
 RAW_PARQUET_DIR_VARIABLE = "LEIA_RAW_PARQUET_DIR"
+# the months dbt rebuilds, which the tests of the monthly models check (orchestration/months.py)
+CHECKED_MONTHS_VARIABLE = "LEIA_CHECKED_MONTHS"
 
 DEFAULT_AUDITED_REPORTS = "all"
 DEFAULT_KEEP_VERSIONS = 3

@@ -167,3 +167,22 @@ def test_every_unit_test_gives_the_inputs_its_model_reads(manifest) -> None:
         if input_name(given["input"]) not in reads(test["model"])
     ]
     assert strangers == []
+
+
+def test_every_monthly_model_says_why_its_tests_may_check_the_rebuilt_months_only(
+    manifest,
+) -> None:
+    # their tests check the months a run rebuilds (macros/monthly_partitions.sql): a key unique
+    # within its month is unique only if the key holds the month, which the YAML says how
+    monthly = [
+        model
+        for model in own(manifest["nodes"], "model")
+        if model["config"].get("unique_key") == "partition_month"
+    ]
+    assert len(monthly) >= 9
+    silent = [
+        model["name"]
+        for model in monthly
+        if not model["config"]["meta"].get("tests_check_rebuilt_months")
+    ]
+    assert silent == []

@@ -6,7 +6,7 @@ piece of work and closed before the step ends, never kept from one step to the n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,7 +16,9 @@ from pydantic import PrivateAttr
 
 from orchestration import run_lock
 from orchestration.extracts.pseudonymise import Pseudonymiser, pseudonymiser_for
+from orchestration.months import checked_months_value
 from orchestration.settings import (
+    CHECKED_MONTHS_VARIABLE,
     Paths,
     audited_reports_setting,
     dbt_profile_env,
@@ -89,14 +91,18 @@ class DuckDBWarehouse(ConfigurableResource):
         return pseudonymiser_for(self.landing, rekey=rekey)
 
     @contextmanager
-    def dbt_environment(self) -> Iterator[None]:
-        """The variables the `prod` profile reads, set while the dbt process is started.
+    def dbt_environment(self, checked_months: Iterable[str] | None = None) -> Iterator[None]:
+        """The variables the `prod` profile reads, set while the dbt process is started, and
+        the months the tests of the monthly models check (None: every month).
 
         DbtCliResource passes os.environ to dbt and has no per-call environment: set them around
         the call and restore them, so in-process runs for several warehouses (tests) don't mix.
         """
         self.build_database.parent.mkdir(parents=True, exist_ok=True)  # DuckDB makes no folder
-        values = dbt_profile_env(settings(home=self.home), self.build_database)
+        values = {
+            **dbt_profile_env(settings(home=self.home), self.build_database),
+            CHECKED_MONTHS_VARIABLE: checked_months_value(checked_months),
+        }
         with temporary_environ(values):
             yield
 

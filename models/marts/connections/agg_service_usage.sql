@@ -1,8 +1,10 @@
--- Accesses to the ENT's tools (the report's "outils les plus sollicités"), per school year.
+{{ config(**school_year_partitions()) }}
+-- Accesses to the ENT's tools (the report's "outils les plus sollicités"), per school year. Kept
+-- by school year: a run recomputes the school years of the months it loaded.
 with
 
 accesses as (
-    select * from {{ ref('int_service_access_monthly') }}
+    {{ rows_of_school_years_to_rebuild(ref('int_service_access_monthly')) }}
 ),
 
 services as (
@@ -16,7 +18,8 @@ tool_accounts as (
         services.tool_code,
         services.tool_label_fr,
         accesses.account_key,
-        sum(accesses.accesses) as accesses
+        sum(accesses.accesses) as accesses,
+        max(accesses.loaded_at) as loaded_at
     from accesses
     inner join services
         on accesses.service_code = services.service_code
@@ -30,7 +33,8 @@ usage as (
         tool_code as service,
         tool_label_fr as service_label_fr,
         cast(sum(accesses) as bigint) as accesses,
-        count(*) as accounts
+        count(*) as accounts,
+        max(loaded_at) as loaded_at
     from tool_accounts
     group by school_year, tool_code, tool_label_fr
 ),
@@ -43,7 +47,8 @@ final as (
         accesses,
         accounts,
         -- rank() is an int on Spark, a bigint on DuckDB
-        cast(rank() over (partition by school_year order by accesses desc) as bigint) as service_rank
+        cast(rank() over (partition by school_year order by accesses desc) as bigint) as service_rank,
+        loaded_at
     from usage
 )
 
