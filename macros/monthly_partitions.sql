@@ -94,10 +94,6 @@
     {%- if not months -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- if months == 'none' -%}
-        {#- no month rebuilt: nothing of the model changed -#}
-        {{ return('null') }}
-    {%- endif -%}
     {%- set monthly = [] -%}
     {%- for node in graph.nodes.values()
         if node.resource_type == 'model'
@@ -108,7 +104,12 @@
         {%- do monthly.append(node.name) -%}
     {%- endfor -%}
     {%- if not monthly -%}
+        {#- a model not kept by month is checked whole, whatever the months -#}
         {{ return(none) }}
+    {%- endif -%}
+    {%- if months == 'none' -%}
+        {#- no month rebuilt: nothing of the monthly model changed -#}
+        {{ return('null') }}
     {%- endif -%}
     {%- set literals = [] -%}
     {%- for month in months.split(',') -%}
