@@ -138,16 +138,17 @@
     }) }}
 {%- endmacro %}
 
-{#- The rows of `relation` (a monthly model with school_year and loaded_at) that an incremental
-    run of a school-year model must read: every row of the school years with a month loaded
-    after the model's newest row (every row on a first or full build), less those `condition`
-    excludes. -#}
-{% macro rows_of_school_years_to_rebuild(relation, condition=none) -%}
+{#- The rows of `relation` (a monthly model with school_year) that an incremental run of a
+    school-year model must read: every row of the school years with a month of `changed_in`
+    (by default `relation`, with loaded_at) loaded after the model's newest row (every row on a
+    first or full build), less those `condition` excludes. A model reading two monthly models
+    chooses its school years from one, so that both give it every row of the same years. -#}
+{% macro rows_of_school_years_to_rebuild(relation, condition=none, changed_in=none) -%}
     select * from {{ relation }}
     where
         {{ condition if condition else 'true' }}
         {%- if is_incremental() %}
-        and school_year in ({{ school_years_to_rebuild(relation) }})
+        and school_year in ({{ school_years_to_rebuild(changed_in or relation) }})
         {%- endif %}
 {%- endmacro %}
 

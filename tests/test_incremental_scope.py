@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pytest
@@ -122,12 +123,27 @@ def test_the_months_checked_are_the_months_dbt_rebuilds(duplicated, tmp_path) ->
 
 
 # ------------------------------------------------------------------ models kept by school year
+class SchoolYearModel(NamedTuple):
+    reads: str  # the monthly model whose newer months choose the school years
+    key: str  # school_year first
+    count: str  # a count column, marked -1 to see which school years are recomputed
+
+
 SCHOOL_YEAR_MODELS = {
-    # model: (the monthly model it reads, its key)
-    "marts.agg_service_usage": ("intermediate.int_service_access_monthly", "school_year, service"),
-    "intermediate.int_account_activity_by_school_year": (
+    "marts.agg_service_usage": SchoolYearModel(
+        "intermediate.int_service_access_monthly", "school_year, service", "accesses"
+    ),
+    "intermediate.int_account_activity_by_school_year": SchoolYearModel(
         "intermediate.int_account_activity_monthly",
         "school_year, account_key, uai, profile_code",
+        "connections",
+    ),
+    # also reads agg_audience_visitor_service_days (left as built: its rows of a school year
+    # chosen from the visitor days are read all the same)
+    "marts.agg_audience": SchoolYearModel(
+        "marts.agg_audience_visitor_days",
+        "school_year, period_type, period_start, dimension, dimension_value",
+        "visits",
     ),
 }
 
@@ -137,12 +153,14 @@ def rows(con: duckdb.DuckDBPyConnection, table: str, key: str) -> list[tuple]:
         c
         for (c,) in con.execute(
             "select column_name from information_schema.columns "
-            "where table_schema || '.' || table_name = ? and column_name <> 'loaded_at' "
-            "order by ordinal_position",
+            "where table_schema || '.' || table_name = ? "
+            "and column_name not in ('loaded_at', 'school_year') order by ordinal_position",
             [table],
         ).fetchall()
     ]
-    return con.execute(f"select {', '.join(columns)} from {table} order by {key}").fetchall()
+    return con.execute(
+        f"select school_year, {', '.join(columns)} from {table} order by {key}"
+    ).fetchall()
 
 
 def run_school_year_models(database: Path) -> None:
@@ -156,33 +174,28 @@ def test_a_school_year_model_recomputes_only_the_school_years_loaded_again(
     copy = tmp_path / "build.duckdb"
     shutil.copyfile(database, copy)
     with duckdb.connect(str(copy)) as con:
-        built = {t: rows(con, t, key) for t, (_, key) in SCHOOL_YEAR_MODELS.items()}
+        built = {t: rows(con, t, model.key) for t, model in SCHOOL_YEAR_MODELS.items()}
         reloaded, untouched = "2017-2018", "2016-2017"
-        for table, (monthly, _) in SCHOOL_YEAR_MODELS.items():
+        for table, model in SCHOOL_YEAR_MODELS.items():
             # what a reloaded month of 2017-2018 does to the monthly model: newer rows
             con.execute(
-                f"update {monthly} set loaded_at = now()::timestamp "
+                f"update {model.reads} set loaded_at = now()::timestamp "
                 "where partition_month = '2018-01'"
             )
             # marks: a recomputed school year loses them, another keeps them
-            con.execute(
-                f"update {table} set connections = -1"
-                if "activity" in table
-                else f"update {table} set accesses = -1"
-            )
+            con.execute(f"update {table} set {model.count} = -1")
     run_school_year_models(copy)
     with duckdb.connect(str(copy), read_only=True) as con:
-        for table, (_, key) in SCHOOL_YEAR_MODELS.items():
-            column = "connections" if "activity" in table else "accesses"
+        for table, model in SCHOOL_YEAR_MODELS.items():
             marked = dict(
                 con.execute(
-                    f"select school_year, count(*) filter (where {column} = -1) from {table} "
-                    "group by school_year"
+                    f"select school_year, count(*) filter (where {model.count} = -1) "
+                    f"from {table} group by school_year"
                 ).fetchall()
             )
             assert marked[reloaded] == 0, f"{table}: {reloaded} was not recomputed"
             assert marked[untouched] > 0, f"{table}: {untouched} was recomputed"
-            recomputed = [r for r in rows(con, table, key) if r[0] == reloaded]
+            recomputed = [r for r in rows(con, table, model.key) if r[0] == reloaded]
             assert recomputed == [r for r in built[table] if r[0] == reloaded], table
 
 
@@ -194,16 +207,16 @@ def test_a_school_year_model_built_whole_before_is_recomputed_once_with_loaded_a
     copy = tmp_path / "build.duckdb"
     shutil.copyfile(database, copy)
     with duckdb.connect(str(copy)) as con:
-        built = {t: rows(con, t, key) for t, (_, key) in SCHOOL_YEAR_MODELS.items()}
+        built = {t: rows(con, t, model.key) for t, model in SCHOOL_YEAR_MODELS.items()}
         for table in SCHOOL_YEAR_MODELS:
             con.execute(f"alter table {table} drop column loaded_at")
             con.execute(f"delete from {table} where school_year = '2016-2017'")
     run_school_year_models(copy)
     with duckdb.connect(str(copy), read_only=True) as con:
-        for table, (monthly, key) in SCHOOL_YEAR_MODELS.items():
-            assert rows(con, table, key) == built[table], table
+        for table, model in SCHOOL_YEAR_MODELS.items():
+            assert rows(con, table, model.key) == built[table], table
             newest = "select max(loaded_at) from {}"
             assert (
                 con.execute(newest.format(table)).fetchone()
-                == con.execute(newest.format(monthly)).fetchone()
+                == con.execute(newest.format(model.reads)).fetchone()
             )

@@ -1,16 +1,30 @@
+{{ config(**school_year_partitions()) }}
 -- The audience indicators of the French ENT standard per period (each month, each school year)
 -- and dimension (all accounts, profile, school, service): visits, unique visitors (distinct
 -- accounts over the period: a school year's are not the sum of its months'), visits per visitor,
 -- service accesses per visit, and the peak day and peak week (most unique visitors). Computed
--- from the daily aggregates of visitors, which outlive the purge of the events.
+-- from the daily aggregates of visitors, which outlive the purge of the events. Kept by school
+-- year (a month and its school year are computed from the same days): a run recomputes the
+-- school years of the months it loaded, chosen from the visitor days for both daily models.
 with
 
 visitor_days as (
-    select * from {{ ref('agg_audience_visitor_days') }}
+    {{ rows_of_school_years_to_rebuild(ref('agg_audience_visitor_days')) }}
 ),
 
 visitor_service_days as (
-    select * from {{ ref('agg_audience_visitor_service_days') }}
+    {{ rows_of_school_years_to_rebuild(
+        ref('agg_audience_visitor_service_days'),
+        changed_in=ref('agg_audience_visitor_days')
+    ) }}
+),
+
+school_year_loads as (
+    select
+        school_year,
+        max(loaded_at) as loaded_at
+    from visitor_days
+    group by school_year
 ),
 
 -- one row per account, day and member of each dimension; `all` is every visit. By service, a
@@ -250,7 +264,8 @@ final as (
         ranked_days.visits as peak_day_visits,
         ranked_weeks.week_start as peak_week_start,
         ranked_weeks.visitors as peak_week_visitors,
-        ranked_weeks.visits as peak_week_visits
+        ranked_weeks.visits as peak_week_visits,
+        school_year_loads.loaded_at
     from period_totals
     inner join ranked_days
         on
@@ -266,6 +281,8 @@ final as (
             and period_totals.dimension = ranked_weeks.dimension
             and period_totals.dimension_value = ranked_weeks.dimension_value
             and ranked_weeks.week_rank = 1
+    inner join school_year_loads
+        on period_totals.school_year = school_year_loads.school_year
 )
 
 select * from final
