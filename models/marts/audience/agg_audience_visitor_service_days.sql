@@ -9,7 +9,23 @@ events as (
     {{ rows_of_months_to_rebuild(ref('int_authentication_events'), "is_success") }}
 ),
 
-{{ visit_event_ctes('events') }}
+-- only the columns used: the window functions carry every column they are given
+visit_inputs as (
+    select
+        event_id,
+        partition_month,
+        account_key,
+        event_time_utc,
+        event_date,
+        month_start,
+        school_year,
+        event_type,
+        service_code,
+        loaded_at
+    from events
+),
+
+{{ visit_event_ctes('visit_inputs') }}
 
 visit_starts as (
     select

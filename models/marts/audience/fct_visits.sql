@@ -10,7 +10,26 @@ events as (
     {{ rows_of_months_to_rebuild(ref('int_authentication_events'), "is_success") }}
 ),
 
-{{ visit_event_ctes('events') }}
+-- only the columns a visit keeps: the window functions carry every column they are given
+visit_inputs as (
+    select
+        event_id,
+        partition_month,
+        account_key,
+        event_time_utc,
+        event_local_time,
+        event_date,
+        month_start,
+        school_year,
+        uai,
+        profile_code,
+        event_type,
+        service_code,
+        loaded_at
+    from events
+),
+
+{{ visit_event_ctes('visit_inputs') }}
 
 visit_totals as (
     select
