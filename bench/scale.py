@@ -62,6 +62,8 @@ def bench_scale(scale: float, cache: Path, work: Path, keep_warehouses: bool = F
         "warehouse_mb": tree_size_mb(HomeLayout(full_home).warehouse),
         "build_mb": tree_size_mb(HomeLayout(full_home).build_database),
     }
+    extracts_mb = tree_size_mb(extracts.landing)
+    sizes["warehouse_to_extracts"] = sizes["warehouse_mb"] / extracts_mb
     full_dbt_nodes = slowest_dbt_nodes(full_home)
     if not keep_warehouses:
         drop_warehouses(full_home)
@@ -104,7 +106,7 @@ def bench_scale(scale: float, cache: Path, work: Path, keep_warehouses: bool = F
         "connections": marker["connections"],
         "accounts": marker["accounts"],
         "months": len(files),
-        "extracts_mb": tree_size_mb(extracts.landing),
+        "extracts_mb": extracts_mb,
         "generate_s": extracts.generate_s,
         "pipeline_s": full.wall_s,
         **stages,

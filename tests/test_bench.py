@@ -71,6 +71,7 @@ def test_benchmark_runs_end_to_end_and_writes_its_results(tmp_path: Path) -> Non
     assert row["incremental_ratio"] == row["incremental_s"] / row["pipeline_s"]
     assert row["peak_rss_mb"] > 0
     assert row["warehouse_mb"] > 0
+    assert row["warehouse_to_extracts"] == row["warehouse_mb"] / row["extracts_mb"]
     last_month = contract.month_of(auth_event_files[-1])
     assert row["incremental_month"] == last_month
     assert row["incremental_months_loaded"] == [last_month]  # that month only
