@@ -213,6 +213,7 @@ def acquire(
     next_report = 0.0  # report at once, then every report_every seconds
     started = time.monotonic()
     fd: int | None = None
+    named_nobody = False
     try:
         while True:
             with _STATE:
@@ -232,6 +233,12 @@ def acquire(
                     fd = None  # owned by _HELD now
                     break
             holder_now = _current_holder(path)
+            if holder_now is None and not named_nobody:
+                # an emptied file: the holder has most likely just released the lock, try again
+                # before saying "holder unknown" (a file left empty while locked says it then)
+                named_nobody = True
+                continue
+            named_nobody = holder_now is None
             now = time.monotonic()
             if now >= deadline:
                 if wait_seconds > 0:

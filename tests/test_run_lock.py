@@ -51,6 +51,15 @@ with run_lock(sys.argv[1], sys.argv[2]):
 print("released", flush=True)
 """
 
+# locks the file argv[1] without writing a name in it, until its stdin is closed
+EMPTY_LOCKER = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+sys.stdin.read()
+"""
+
 
 # ------------------------------------------------------------------------------------ helpers
 @pytest.fixture(scope="module")
@@ -234,6 +243,30 @@ def test_a_waiting_attempt_says_whom_it_waits_for_then_takes_the_lock(tmp_path: 
     assert all(str(process.pid) in line for line in said)
     assert said[1].startswith("still waiting (")
     assert not any("taking over" in line for line in said)  # released, not left behind
+
+
+def test_a_locked_file_that_names_nobody_is_waited_for_as_holder_unknown(tmp_path: Path) -> None:
+    # a process that locks the file without writing its name (the moment between a holder
+    # emptying the file and unlocking it, made to last): the waiter reads the file again before
+    # it reports, then says the holder is unknown, and gives up after its wait
+    home = tmp_path / "home"
+    home.mkdir()
+    locker = subprocess.Popen(
+        [sys.executable, "-c", EMPTY_LOCKER, str(home / "run.lock")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert locker.stdout.readline().strip() == "locked"
+        said: list[str] = []
+        with pytest.raises(RunInProgressError, match=r"another run \(holder unknown\)"):
+            run_lock.acquire(home, wait_seconds=3, notify=said.append)
+        assert said and all("holder unknown" in line for line in said), said
+    finally:
+        locker.stdin.close()
+        locker.wait(timeout=30)
+        locker.stdout.close()
 
 
 def test_the_lock_of_a_killed_holder_is_taken_over(tmp_path: Path) -> None:
