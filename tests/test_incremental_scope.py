@@ -167,14 +167,21 @@ def run_school_year_models(database: Path) -> None:
     run_dbt(["run", "--select", *(t.split(".")[1] for t in SCHOOL_YEAR_MODELS)], database)
 
 
+def copy_with_built_rows(database: Path, tmp_path: Path) -> tuple[Path, dict[str, list]]:
+    """A copy of the small warehouse's build file, and its school-year models' rows."""
+    copy = tmp_path / "build.duckdb"
+    shutil.copyfile(database, copy)
+    with duckdb.connect(str(copy), read_only=True) as con:
+        built = {t: rows(con, t, model.key) for t, model in SCHOOL_YEAR_MODELS.items()}
+    return copy, built
+
+
 def test_a_school_year_model_recomputes_only_the_school_years_loaded_again(
     small_warehouse, tmp_path
 ) -> None:
     _, database = small_warehouse
-    copy = tmp_path / "build.duckdb"
-    shutil.copyfile(database, copy)
+    copy, built = copy_with_built_rows(database, tmp_path)
     with duckdb.connect(str(copy)) as con:
-        built = {t: rows(con, t, model.key) for t, model in SCHOOL_YEAR_MODELS.items()}
         reloaded, untouched = "2017-2018", "2016-2017"
         for table, model in SCHOOL_YEAR_MODELS.items():
             # what a reloaded month of 2017-2018 does to the monthly model: newer rows
@@ -204,10 +211,8 @@ def test_a_school_year_model_built_whole_before_is_recomputed_once_with_loaded_a
 ) -> None:
     """The published warehouses built before these models were kept by school year."""
     _, database = small_warehouse
-    copy = tmp_path / "build.duckdb"
-    shutil.copyfile(database, copy)
+    copy, built = copy_with_built_rows(database, tmp_path)
     with duckdb.connect(str(copy)) as con:
-        built = {t: rows(con, t, model.key) for t, model in SCHOOL_YEAR_MODELS.items()}
         for table in SCHOOL_YEAR_MODELS:
             con.execute(f"alter table {table} drop column loaded_at")
             con.execute(f"delete from {table} where school_year = '2016-2017'")
