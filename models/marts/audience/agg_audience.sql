@@ -8,11 +8,12 @@
 -- school years of the months it loaded, chosen from the visitor days for both daily models.
 with
 
-visitor_days as (
+-- the daily models are read several times: each read rescans them (see cte_evaluation)
+visitor_days as {{ cte_evaluation('inline') }} (
     {{ rows_of_school_years_to_rebuild(ref('agg_audience_visitor_days')) }}
 ),
 
-visitor_service_days as (
+visitor_service_days as {{ cte_evaluation('inline') }} (
     {{ rows_of_school_years_to_rebuild(
         ref('agg_audience_visitor_service_days'),
         changed_in=ref('agg_audience_visitor_days')
@@ -27,73 +28,76 @@ school_year_loads as (
     group by school_year
 ),
 
+visiting_accounts as (
+    select account_key from visitor_days
+    union
+    select account_key from visitor_service_days
+),
+
+-- the groupings below key on an 8-byte number, not on the 64-character account key: they group
+-- tens of millions of rows (at scale 10 the model ran out of its 2 GB with the keys)
+account_numbers as (
+    select
+        account_key,
+        row_number() over (order by account_key) as account_number
+    from visiting_accounts
+),
+
 -- one row per account, day and member of each dimension; `all` is every visit. By service, a
--- visit counts when it accessed the service, with its accesses to that service.
-members as (
+-- visit counts when it accessed the service, with its accesses to that service. Recomputed at
+-- each read: held in memory, it would not fit.
+members as {{ cte_evaluation('inline') }} (
     select
         'all' as dimension,
         'all' as dimension_value,
-        visit_date,
-        month_start,
-        week_start,
-        school_year,
-        account_key,
-        visits,
-        service_accesses
+        visitor_days.visit_date,
+        visitor_days.month_start,
+        visitor_days.week_start,
+        visitor_days.school_year,
+        account_numbers.account_number,
+        visitor_days.visits,
+        visitor_days.service_accesses
     from visitor_days
+    inner join account_numbers on visitor_days.account_key = account_numbers.account_key
     union all
     select
         'profile' as dimension,
-        profile_code as dimension_value,
-        visit_date,
-        month_start,
-        week_start,
-        school_year,
-        account_key,
-        visits,
-        service_accesses
+        visitor_days.profile_code as dimension_value,
+        visitor_days.visit_date,
+        visitor_days.month_start,
+        visitor_days.week_start,
+        visitor_days.school_year,
+        account_numbers.account_number,
+        visitor_days.visits,
+        visitor_days.service_accesses
     from visitor_days
+    inner join account_numbers on visitor_days.account_key = account_numbers.account_key
     union all
     select
         'school' as dimension,
-        uai as dimension_value,
-        visit_date,
-        month_start,
-        week_start,
-        school_year,
-        account_key,
-        visits,
-        service_accesses
+        visitor_days.uai as dimension_value,
+        visitor_days.visit_date,
+        visitor_days.month_start,
+        visitor_days.week_start,
+        visitor_days.school_year,
+        account_numbers.account_number,
+        visitor_days.visits,
+        visitor_days.service_accesses
     from visitor_days
+    inner join account_numbers on visitor_days.account_key = account_numbers.account_key
     union all
     select
         'service' as dimension,
-        service_code as dimension_value,
-        visit_date,
-        month_start,
-        week_start,
-        school_year,
-        account_key,
-        visits,
-        service_accesses
+        visitor_service_days.service_code as dimension_value,
+        visitor_service_days.visit_date,
+        visitor_service_days.month_start,
+        visitor_service_days.week_start,
+        visitor_service_days.school_year,
+        account_numbers.account_number,
+        visitor_service_days.visits,
+        visitor_service_days.service_accesses
     from visitor_service_days
-),
-
--- one row per member, day and account (the day's visits of an account may be in two schools)
-member_days as (
-    select
-        dimension,
-        dimension_value,
-        visit_date,
-        week_start,
-        month_start,
-        school_year,
-        account_key,
-        sum(visits) as visits,
-        sum(service_accesses) as service_accesses
-    from members
-    group by
-        dimension, dimension_value, visit_date, week_start, month_start, school_year, account_key
+    inner join account_numbers on visitor_service_days.account_key = account_numbers.account_key
 ),
 
 -- distinct accounts counted as groups (a grouping can spill to disk, a distinct count cannot)
@@ -103,11 +107,11 @@ month_accounts as (
         dimension_value,
         month_start,
         school_year,
-        account_key,
+        account_number,
         sum(visits) as visits,
         sum(service_accesses) as service_accesses
-    from member_days
-    group by dimension, dimension_value, month_start, school_year, account_key
+    from members
+    group by dimension, dimension_value, month_start, school_year, account_number
 ),
 
 year_accounts as (
@@ -115,15 +119,31 @@ year_accounts as (
         dimension,
         dimension_value,
         school_year,
-        account_key,
+        account_number,
         sum(visits) as visits,
         sum(service_accesses) as service_accesses
-    from month_accounts
-    group by dimension, dimension_value, school_year, account_key
+    from members
+    group by dimension, dimension_value, school_year, account_number
 ),
 
--- a school year's period starts on 1 September
-period_totals as (
+-- one row per member, day and account (the day's visits of an account may be in two schools)
+day_accounts as (
+    select
+        dimension,
+        dimension_value,
+        visit_date,
+        month_start,
+        school_year,
+        account_number,
+        sum(visits) as visits
+    from members
+    group by dimension, dimension_value, visit_date, month_start, school_year, account_number
+),
+
+-- a school year's period starts on 1 September. Period totals, peak days and peak weeks are
+-- small and computed once each, one after another, before the final join: computed within the
+-- join, their large groupings would run at the same time and not fit in memory together.
+period_totals as {{ cte_evaluation('once') }} (
     select
         'month' as period_type,
         month_start as period_start,
@@ -158,7 +178,7 @@ days as (
         school_year,
         count(*) as visitors,
         cast(sum(visits) as bigint) as visits
-    from member_days
+    from day_accounts
     group by dimension, dimension_value, visit_date, month_start, school_year
 ),
 
@@ -186,7 +206,7 @@ period_days as (
 ),
 
 -- the peak day: most unique visitors, the earliest on a tie
-ranked_days as (
+ranked_days as {{ cte_evaluation('once') }} (
     select
         *,
         row_number() over (
@@ -205,10 +225,10 @@ week_accounts as (
         dimension,
         dimension_value,
         week_start,
-        account_key,
+        account_number,
         sum(visits) as visits
-    from member_days
-    group by month_start, dimension, dimension_value, week_start, account_key
+    from members
+    group by month_start, dimension, dimension_value, week_start, account_number
     union all
     select
         'school_year' as period_type,
@@ -216,10 +236,10 @@ week_accounts as (
         dimension,
         dimension_value,
         week_start,
-        account_key,
+        account_number,
         sum(visits) as visits
-    from member_days
-    group by school_year, dimension, dimension_value, week_start, account_key
+    from members
+    group by school_year, dimension, dimension_value, week_start, account_number
 ),
 
 weeks as (
@@ -235,7 +255,7 @@ weeks as (
     group by period_type, period_start, dimension, dimension_value, week_start
 ),
 
-ranked_weeks as (
+ranked_weeks as {{ cte_evaluation('once') }} (
     select
         *,
         row_number() over (
