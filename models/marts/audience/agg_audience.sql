@@ -43,6 +43,36 @@ account_numbers as (
     from visiting_accounts
 ),
 
+-- the daily rows with their account numbers, recomputed at each read of the members
+numbered_visitor_days as {{ cte_evaluation('inline') }} (
+    select
+        visitor_days.visit_date,
+        visitor_days.month_start,
+        visitor_days.week_start,
+        visitor_days.school_year,
+        visitor_days.uai,
+        visitor_days.profile_code,
+        account_numbers.account_number,
+        visitor_days.visits,
+        visitor_days.service_accesses
+    from visitor_days
+    inner join account_numbers on visitor_days.account_key = account_numbers.account_key
+),
+
+numbered_visitor_service_days as {{ cte_evaluation('inline') }} (
+    select
+        visitor_service_days.visit_date,
+        visitor_service_days.month_start,
+        visitor_service_days.week_start,
+        visitor_service_days.school_year,
+        visitor_service_days.service_code,
+        account_numbers.account_number,
+        visitor_service_days.visits,
+        visitor_service_days.service_accesses
+    from visitor_service_days
+    inner join account_numbers on visitor_service_days.account_key = account_numbers.account_key
+),
+
 -- one row per account, day and member of each dimension; `all` is every visit. By service, a
 -- visit counts when it accessed the service, with its accesses to that service. Recomputed at
 -- each read: held in memory, it would not fit.
@@ -50,54 +80,50 @@ members as {{ cte_evaluation('inline') }} (
     select
         'all' as dimension,
         'all' as dimension_value,
-        visitor_days.visit_date,
-        visitor_days.month_start,
-        visitor_days.week_start,
-        visitor_days.school_year,
-        account_numbers.account_number,
-        visitor_days.visits,
-        visitor_days.service_accesses
-    from visitor_days
-    inner join account_numbers on visitor_days.account_key = account_numbers.account_key
+        visit_date,
+        month_start,
+        week_start,
+        school_year,
+        account_number,
+        visits,
+        service_accesses
+    from numbered_visitor_days
     union all
     select
         'profile' as dimension,
-        visitor_days.profile_code as dimension_value,
-        visitor_days.visit_date,
-        visitor_days.month_start,
-        visitor_days.week_start,
-        visitor_days.school_year,
-        account_numbers.account_number,
-        visitor_days.visits,
-        visitor_days.service_accesses
-    from visitor_days
-    inner join account_numbers on visitor_days.account_key = account_numbers.account_key
+        profile_code as dimension_value,
+        visit_date,
+        month_start,
+        week_start,
+        school_year,
+        account_number,
+        visits,
+        service_accesses
+    from numbered_visitor_days
     union all
     select
         'school' as dimension,
-        visitor_days.uai as dimension_value,
-        visitor_days.visit_date,
-        visitor_days.month_start,
-        visitor_days.week_start,
-        visitor_days.school_year,
-        account_numbers.account_number,
-        visitor_days.visits,
-        visitor_days.service_accesses
-    from visitor_days
-    inner join account_numbers on visitor_days.account_key = account_numbers.account_key
+        uai as dimension_value,
+        visit_date,
+        month_start,
+        week_start,
+        school_year,
+        account_number,
+        visits,
+        service_accesses
+    from numbered_visitor_days
     union all
     select
         'service' as dimension,
-        visitor_service_days.service_code as dimension_value,
-        visitor_service_days.visit_date,
-        visitor_service_days.month_start,
-        visitor_service_days.week_start,
-        visitor_service_days.school_year,
-        account_numbers.account_number,
-        visitor_service_days.visits,
-        visitor_service_days.service_accesses
-    from visitor_service_days
-    inner join account_numbers on visitor_service_days.account_key = account_numbers.account_key
+        service_code as dimension_value,
+        visit_date,
+        month_start,
+        week_start,
+        school_year,
+        account_number,
+        visits,
+        service_accesses
+    from numbered_visitor_service_days
 ),
 
 -- distinct accounts counted as groups (a grouping can spill to disk, a distinct count cannot)
