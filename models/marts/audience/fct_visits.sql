@@ -6,36 +6,23 @@
 -- (orchestration/retention.py); the audience aggregates that outlive them are built from it.
 with
 
-events as (
+events as {{ cte_evaluation('inline') }} (
     {{ rows_of_months_to_rebuild(ref('int_authentication_events'), "is_success") }}
 ),
 
--- only the columns a visit keeps: the window functions carry every column they are given
-visit_inputs as (
-    select
-        event_id,
-        partition_month,
-        account_key,
-        event_time_utc,
-        event_local_time,
-        event_date,
-        month_start,
-        school_year,
-        uai,
-        profile_code,
-        event_type,
-        service_code,
-        loaded_at
-    from events
-),
+{{ visit_event_ctes('events', [
+    'event_local_time', 'uai', 'profile_code', 'event_type', 'service_code', 'loaded_at'
+]) }}
 
-{{ visit_event_ctes('visit_inputs') }}
-
+-- the visit's day, school and profile are those of its first event
 visit_totals as (
     select
         partition_month,
-        account_key,
+        account_number,
         visit_number,
+        max(visit_date) as visit_date,
+        max(case when is_visit_start then uai end) as uai,
+        max(case when is_visit_start then profile_code end) as profile_code,
         min(event_time_utc) as visit_start_utc,
         max(event_time_utc) as visit_end_utc,
         min(event_local_time) as visit_start_local,
@@ -48,39 +35,24 @@ visit_totals as (
             as services,
         max(loaded_at) as loaded_at
     from visit_events
-    group by partition_month, account_key, visit_number
-),
-
--- the visit's day, school and profile are those of its first event
-first_events as (
-    select
-        partition_month,
-        account_key,
-        visit_number,
-        event_date,
-        month_start,
-        school_year,
-        uai,
-        profile_code
-    from visit_events
-    where is_visit_start
+    group by partition_month, account_number, visit_number
 ),
 
 final as (
     select
         {{ dbt.concat([
-            'visit_totals.partition_month', "'-'", 'visit_totals.account_key', "'-'",
+            'visit_totals.partition_month', "'-'", 'visit_accounts.account_key', "'-'",
             dbt.cast('visit_totals.visit_number', dbt.type_string())
         ]) }} as visit_id,
         visit_totals.partition_month,
-        visit_totals.account_key,
+        visit_accounts.account_key,
         visit_totals.visit_number,
-        first_events.event_date as visit_date,
-        first_events.month_start,
-        {{ week_start_of('first_events.event_date') }} as week_start,
-        first_events.school_year,
-        first_events.uai,
-        first_events.profile_code,
+        visit_totals.visit_date,
+        {{ month_start_of('visit_totals.visit_date') }} as month_start,
+        {{ week_start_of('visit_totals.visit_date') }} as week_start,
+        {{ school_year_of('visit_totals.visit_date') }} as school_year,
+        visit_totals.uai,
+        visit_totals.profile_code,
         visit_totals.visit_start_utc,
         visit_totals.visit_end_utc,
         visit_totals.visit_start_local,
@@ -95,11 +67,8 @@ final as (
         visit_totals.services,
         visit_totals.loaded_at
     from visit_totals
-    inner join first_events
-        on
-            visit_totals.partition_month = first_events.partition_month
-            and visit_totals.account_key = first_events.account_key
-            and visit_totals.visit_number = first_events.visit_number
+    inner join visit_accounts
+        on visit_totals.account_number = visit_accounts.account_number
 )
 
 select * from final

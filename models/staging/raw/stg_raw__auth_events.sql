@@ -6,8 +6,7 @@ source as (
 
 renamed as (
     select
-        {{ dbt.concat(['partition_month', "'#'", dbt.cast('source_line', dbt.type_string())]) }}
-            as event_id,
+        {{ event_id_of('partition_month', 'source_line') }} as event_id,
         partition_month,
         event_time_utc,
         event_local_time,
