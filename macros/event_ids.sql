@@ -5,7 +5,8 @@
 {%- endmacro %}
 
 {#- The extract line of an event_id, as a number: sorting on it is cheaper than on the string,
-    and it orders a month's events as the extract does. -#}
+    and it orders a month's events as the extract does. The line starts at character 9, after
+    'YYYY-MM#' (the loader refuses any other partition_month). -#}
 {% macro event_line_of(event_id) -%}
     cast(substr({{ event_id }}, 9) as bigint)
 {%- endmacro %}

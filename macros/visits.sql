@@ -20,11 +20,13 @@
       visit_event_inputs  partition_month, account_number, event_time_utc, event_line,
                           event_date and the `columns` of each event
       visit_event_gaps    the same with is_visit_start (the account's first event of the
-                          month, or one more than the limit after the previous)
+                          month, or an event more than the limit after the previous one)
       visit_events        the same with visit_number, the rank of the event's visit among the
                           account's visits of the month (1, 2, ...), and visit_date, the local
-                          date of the visit's first event (local dates never decrease as the
-                          UTC instant grows: the latest start's date is the visit's) -#}
+                          date of the visit's first event: the latest start's date, as local
+                          dates never decrease while the UTC instant grows (the loader derives
+                          the local time from the UTC instant in Europe/Paris, whose clocks
+                          change at 01:00 UTC, far from midnight: orchestration/extracts/rules.py) -#}
 {% macro visit_event_ctes(events, columns) -%}
 {%- set account_month_order -%}
     partition by partition_month, account_number order by event_time_utc, event_line
