@@ -27,6 +27,7 @@ from bench.profiling import (
     STEP_FAILED,
     STEP_STARTED,
     Measured,
+    logged_step_seconds,
     stage_of,
     stopped_by_checks,
 )
@@ -200,6 +201,10 @@ def leia_run(
         log,
         label,
     )
+    logged = logged_step_seconds(home)
+    if unseen := sorted(logged.keys() - measured.steps.keys()):
+        say(f"{label}: no progress line for {', '.join(unseen)}: timed from the event log")
+    measured.steps = logged or measured.steps
     if measured.returncode != 0 and checks_may_fail and stopped_by_checks(measured, home):
         say(f"{label}: not published, as expected: failed checks {measured.failed_checks}")
     elif measured.returncode != 0:

@@ -1,9 +1,11 @@
-"""The profile of a measured run: its steps and stages, read from `leia run`'s log, and dbt's nodes.
+"""The profile of a measured run: its steps and stages, and dbt's nodes.
 
 `Measured` is what one run gave: wall time, peak memory (per stage too), the time of each step,
 the months loaded and where their load's time went. A step belongs to a stage (load, dbt build,
-validations, publish); the overhead is the wall time no step accounts for. The slowest dbt nodes
-come from dbt's run_results.json.
+validations, publish); the overhead is the wall time no step accounts for. The time of each step
+comes from the run's Dagster event log (`leia run`'s progress lines only show it live: a line
+lost from the log must not move a step's time into the overhead); the slowest dbt nodes come
+from dbt's run_results.json.
 """
 
 from __future__ import annotations
@@ -43,13 +45,34 @@ class Measured:
     returncode: int
     stdout: str
     log: Path
-    steps: dict[str, float] = field(default_factory=dict)  # step key -> seconds (Dagster's)
+    steps: dict[str, float] = field(default_factory=dict)  # step key -> seconds (event log)
     failed_steps: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)  # severity error
     months_loaded: list[str] = field(default_factory=list)
     peak_rss_mb_by_stage: dict[str, float] = field(default_factory=dict)
     # summed over the months (loaded two at a time, so the sum exceeds the load's wall time)
     load_phases_s: dict[str, float] = field(default_factory=dict)
+
+
+def logged_step_seconds(home: Path) -> dict[str, float]:
+    """Seconds of each successful step of the newest Dagster run in `home` (what `leia run`
+    ran last there), from its event log; empty when `home` has no run."""
+    from orchestration.instance import dagster_instance
+
+    if not HomeLayout(home).dagster_home.exists():
+        return {}
+    instance = dagster_instance(home)
+    try:
+        runs = instance.get_run_records(limit=1)
+        if not runs:
+            return {}
+        return {
+            stats.step_key: stats.end_time - stats.start_time
+            for stats in instance.get_run_step_stats(runs[0].dagster_run.run_id)
+            if stats.status.value == "SUCCESS" and stats.start_time and stats.end_time
+        }
+    finally:
+        instance.dispose()
 
 
 def dbt_run_results(home: Path) -> list[dict] | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench import run as bench
-from bench.profiling import SLOWEST_DBT_NODES
+from bench.profiling import SLOWEST_DBT_NODES, logged_step_seconds
 from orchestration.extracts import contract
 from orchestration.extracts.pseudonymise import SYNTHETIC_MARKER
 from tests.conftest import month_path
@@ -76,6 +76,11 @@ def test_benchmark_runs_end_to_end_and_writes_its_results(tmp_path: Path) -> Non
     assert row["incremental_month"] == last_month
     assert row["incremental_months_loaded"] == [last_month]  # that month only
     assert last_month not in row["partial_months_loaded"]
+    # each step timed by the run's event log: a progress line lost from the log cannot move a
+    # step's time into the overhead
+    for key, run in (("steps", "full"), ("incremental_steps", "incremental")):
+        assert row[key] == logged_step_seconds(work / f"scale_{SCALE:g}" / run), key
+        assert {"raw__auth_events", "dbt_build", "great_expectations", "publish"} <= row[key].keys()
     # the profile: the loader's phases of every month, the dbt nodes that took longest
     assert set(row["load_phases_s"]) == {"hash", "read", "check", "write"}
     assert all(seconds >= 0 for seconds in row["load_phases_s"].values())
