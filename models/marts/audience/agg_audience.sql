@@ -1,4 +1,8 @@
 {{ config(**school_year_partitions()) }}
+{#- a week (Monday to Sunday) whose days lie in two months -#}
+{%- set week_across_two_months -%}
+    ({{ month_start_of('week_start') }} <> {{ month_start_of(dbt.dateadd('day', 6, 'week_start')) }})
+{%- endset %}
 -- The audience indicators of the French ENT standard per period (each month, each school year)
 -- and dimension (all accounts, profile, school, service): visits, unique visitors (distinct
 -- accounts over the period: a school year's are not the sum of its months'), visits per visitor,
@@ -6,6 +10,8 @@
 -- from the daily aggregates of visitors, which outlive the purge of the events. Kept by school
 -- year (a month and its school year are computed from the same days): a run recomputes the
 -- school years of the months it loaded, chosen from the visitor days for both daily models.
+-- Distinct accounts cost a grouping by account: the day's visitors and the school year's weeks
+-- need one only where the daily rows do not already give them (see below).
 with
 
 -- the daily models are read several times: each read rescans them (see cte_evaluation)
@@ -152,20 +158,6 @@ year_accounts as (
     group by dimension, dimension_value, school_year, account_number
 ),
 
--- one row per member, day and account (the day's visits of an account may be in two schools)
-day_accounts as (
-    select
-        dimension,
-        dimension_value,
-        visit_date,
-        month_start,
-        school_year,
-        account_number,
-        sum(visits) as visits
-    from members
-    group by dimension, dimension_value, visit_date, month_start, school_year, account_number
-),
-
 -- a school year's period starts on 1 September. Period totals, peak days and peak weeks are
 -- small and computed once each, one after another, before the final join: computed within the
 -- join, their large groupings would run at the same time and not fit in memory together.
@@ -195,17 +187,135 @@ period_totals as {{ cte_evaluation('once') }} (
     group by school_year, dimension, dimension_value
 ),
 
+-- A day's visitors without a grouping by account: the visitor days have one row per day,
+-- account, school and profile, the service days one per day, account and service (tested in
+-- their YAML), so a day's rows are its visitors, but for the few accounts with two rows that day
+-- (two schools or two profiles), counted apart.
+shared_visitor_days as {{ cte_evaluation('once') }} (
+    select
+        visit_date,
+        account_key
+    from visitor_days
+    group by visit_date, account_key
+    having count(*) > 1
+),
+
+visitor_days_sharing as {{ cte_evaluation('inline') }} (
+    select
+        visitor_days.visit_date,
+        visitor_days.account_key,
+        visitor_days.uai,
+        visitor_days.profile_code,
+        visitor_days.visits,
+        shared_visitor_days.account_key is not null as is_shared_day
+    from visitor_days
+    left join shared_visitor_days
+        on
+            visitor_days.visit_date = shared_visitor_days.visit_date
+            and visitor_days.account_key = shared_visitor_days.account_key
+),
+
+-- the accounts with one row that day: one visitor of its school, its profile and of all
+single_visitor_day_counts as {{ cte_evaluation('once') }} (
+    select
+        visit_date,
+        uai,
+        profile_code,
+        count(*) as visitors,
+        sum(visits) as visits
+    from visitor_days_sharing
+    where not is_shared_day
+    group by visit_date, uai, profile_code
+),
+
+shared_visitor_day_rows as {{ cte_evaluation('once') }} (
+    select
+        visit_date,
+        account_key,
+        uai,
+        profile_code,
+        visits
+    from visitor_days_sharing
+    where is_shared_day
+),
+
+-- visitors and visits per member and day; the shared accounts' few rows are counted distinct
+day_members as (
+    select
+        'all' as dimension,
+        'all' as dimension_value,
+        visit_date,
+        sum(visitors) as visitors,
+        sum(visits) as visits
+    from single_visitor_day_counts
+    group by visit_date
+    union all
+    select
+        'profile' as dimension,
+        profile_code as dimension_value,
+        visit_date,
+        sum(visitors) as visitors,
+        sum(visits) as visits
+    from single_visitor_day_counts
+    group by profile_code, visit_date
+    union all
+    select
+        'school' as dimension,
+        uai as dimension_value,
+        visit_date,
+        sum(visitors) as visitors,
+        sum(visits) as visits
+    from single_visitor_day_counts
+    group by uai, visit_date
+    union all
+    select
+        'all' as dimension,
+        'all' as dimension_value,
+        visit_date,
+        count(distinct account_key) as visitors,
+        sum(visits) as visits
+    from shared_visitor_day_rows
+    group by visit_date
+    union all
+    select
+        'profile' as dimension,
+        profile_code as dimension_value,
+        visit_date,
+        count(distinct account_key) as visitors,
+        sum(visits) as visits
+    from shared_visitor_day_rows
+    group by profile_code, visit_date
+    union all
+    select
+        'school' as dimension,
+        uai as dimension_value,
+        visit_date,
+        count(distinct account_key) as visitors,
+        sum(visits) as visits
+    from shared_visitor_day_rows
+    group by uai, visit_date
+    union all
+    select
+        'service' as dimension,
+        service_code as dimension_value,
+        visit_date,
+        count(*) as visitors,
+        sum(visits) as visits
+    from visitor_service_days
+    group by service_code, visit_date
+),
+
 days as (
     select
         dimension,
         dimension_value,
         visit_date,
-        month_start,
-        school_year,
-        count(*) as visitors,
+        {{ month_start_of('visit_date') }} as month_start,
+        {{ school_year_of('visit_date') }} as school_year,
+        cast(sum(visitors) as bigint) as visitors,
         cast(sum(visits) as bigint) as visits
-    from day_accounts
-    group by dimension, dimension_value, visit_date, month_start, school_year
+    from day_members
+    group by dimension, dimension_value, visit_date
 ),
 
 -- a day is in one month and one school year: the same days rank in both periods
@@ -244,10 +354,9 @@ ranked_days as {{ cte_evaluation('once') }} (
 
 -- weeks run Monday to Sunday and count only their days inside the period (a week across two
 -- months counts in each with its own days)
-week_accounts as (
+month_week_accounts as (
     select
-        'month' as period_type,
-        month_start as period_start,
+        month_start,
         dimension,
         dimension_value,
         week_start,
@@ -255,6 +364,56 @@ week_accounts as (
         sum(visits) as visits
     from members
     group by month_start, dimension, dimension_value, week_start, account_number
+),
+
+month_weeks as {{ cte_evaluation('once') }} (
+    select
+        month_start,
+        dimension,
+        dimension_value,
+        week_start,
+        count(*) as visitors,
+        cast(sum(visits) as bigint) as visits
+    from month_week_accounts
+    group by month_start, dimension, dimension_value, week_start
+),
+
+-- a school year's week is its month's, but for the weeks across two months: only those weeks'
+-- accounts are grouped again, over the school year
+two_month_week_accounts as (
+    select
+        school_year,
+        dimension,
+        dimension_value,
+        week_start,
+        account_number,
+        sum(visits) as visits
+    from members
+    where {{ week_across_two_months }}
+    group by school_year, dimension, dimension_value, week_start, account_number
+),
+
+weeks as (
+    select
+        'month' as period_type,
+        month_start as period_start,
+        dimension,
+        dimension_value,
+        week_start,
+        visitors,
+        visits
+    from month_weeks
+    union all
+    select
+        'school_year' as period_type,
+        {{ school_year_first_day(school_year_of('month_start')) }} as period_start,
+        dimension,
+        dimension_value,
+        week_start,
+        visitors,
+        visits
+    from month_weeks
+    where not {{ week_across_two_months }}
     union all
     select
         'school_year' as period_type,
@@ -262,23 +421,10 @@ week_accounts as (
         dimension,
         dimension_value,
         week_start,
-        account_number,
-        sum(visits) as visits
-    from members
-    group by school_year, dimension, dimension_value, week_start, account_number
-),
-
-weeks as (
-    select
-        period_type,
-        period_start,
-        dimension,
-        dimension_value,
-        week_start,
         count(*) as visitors,
         cast(sum(visits) as bigint) as visits
-    from week_accounts
-    group by period_type, period_start, dimension, dimension_value, week_start
+    from two_month_week_accounts
+    group by school_year, dimension, dimension_value, week_start
 ),
 
 ranked_weeks as {{ cte_evaluation('once') }} (
