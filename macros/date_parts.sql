@@ -51,3 +51,9 @@
 {% macro week_start_of(date_expression) -%}
     cast({{ dbt.date_trunc('week', date_expression) }} as date)
 {%- endmacro %}
+
+{#- A week starting on `week_start` (a Monday) whose days lie in two months: it counts in each
+    month with its own days, and in its school year with all of them. -#}
+{% macro week_across_two_months(week_start) -%}
+    ({{ date_part('month', week_start) }} <> {{ date_part('month', dbt.dateadd('day', 6, week_start)) }})
+{%- endmacro %}

@@ -61,8 +61,9 @@
     none: orchestration/defs/dbt/assets.py). Unset or empty, as for a `dbt build` or `dbt test` of a data engineer, every month
     is checked. Enough because the month is the partition key: a run replaces whole months, the
     months it leaves were checked when they were built, and every key of a monthly model holds
-    its month (event_id is the month and the line; the other keys include partition_month), so
-    a key unique within its month is unique. -#}
+    its month (event_id is the month and the line; the other keys include partition_month or a
+    date that the in_partition_month test keeps in it), so a key unique within its month is
+    unique. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set conditions = [] -%}
     {%- set where = config.get('where', '') -%}

@@ -1,8 +1,6 @@
 {{ config(**school_year_partitions()) }}
-{#- a week (Monday to Sunday) whose days lie in two months -#}
-{%- set week_across_two_months -%}
-    ({{ month_start_of('week_start') }} <> {{ month_start_of(dbt.dateadd('day', 6, 'week_start')) }})
-{%- endset %}
+{#- the dimensions counted in accounts from the visitor days, and the column of each member -#}
+{%- set account_dimensions = [('all', none), ('profile', 'profile_code'), ('school', 'uai')] %}
 -- The audience indicators of the French ENT standard per period (each month, each school year)
 -- and dimension (all accounts, profile, school, service): visits, unique visitors (distinct
 -- accounts over the period: a school year's are not the sum of its months'), visits per visitor,
@@ -11,7 +9,8 @@
 -- year (a month and its school year are computed from the same days): a run recomputes the
 -- school years of the months it loaded, chosen from the visitor days for both daily models.
 -- Distinct accounts cost a grouping by account: the day's visitors and the school year's weeks
--- need one only where the daily rows do not already give them (see below).
+-- take their months' or their daily rows' counts, and group again only the few accounts or
+-- weeks those counts would count twice (see below).
 with
 
 -- the daily models are read several times: each read rescans them (see cte_evaluation)
@@ -83,42 +82,20 @@ numbered_visitor_service_days as {{ cte_evaluation('inline') }} (
 -- visit counts when it accessed the service, with its accesses to that service. Recomputed at
 -- each read: held in memory, it would not fit.
 members as {{ cte_evaluation('inline') }} (
-    select
-        'all' as dimension,
-        'all' as dimension_value,
-        visit_date,
-        month_start,
-        week_start,
-        school_year,
-        account_number,
-        visits,
-        service_accesses
-    from numbered_visitor_days
-    union all
-    select
-        'profile' as dimension,
-        profile_code as dimension_value,
-        visit_date,
-        month_start,
-        week_start,
-        school_year,
-        account_number,
-        visits,
-        service_accesses
-    from numbered_visitor_days
-    union all
-    select
-        'school' as dimension,
-        uai as dimension_value,
-        visit_date,
-        month_start,
-        week_start,
-        school_year,
-        account_number,
-        visits,
-        service_accesses
-    from numbered_visitor_days
-    union all
+    {% for dimension, member_column in account_dimensions %}
+        select
+            '{{ dimension }}' as dimension,
+            {{ member_column or "'all'" }} as dimension_value,
+            visit_date,
+            month_start,
+            week_start,
+            school_year,
+            account_number,
+            visits,
+            service_accesses
+        from numbered_visitor_days
+        union all
+    {% endfor %}
     select
         'service' as dimension,
         service_code as dimension_value,
@@ -187,10 +164,12 @@ period_totals as {{ cte_evaluation('once') }} (
     group by school_year, dimension, dimension_value
 ),
 
--- A day's visitors without a grouping by account: the visitor days have one row per day,
--- account, school and profile, the service days one per day, account and service (tested in
--- their YAML), so a day's rows are its visitors, but for the few accounts with two rows that day
--- (two schools or two profiles), counted apart.
+-- A day's visitors without a grouping by account and dimension: the visitor days have one row
+-- per day, account, school and profile, the service days one per day, account and service
+-- (their YAML's tests, with the day in its load month), so a day's rows are its visitors, but
+-- for the accounts with two rows that day (two schools or two profiles), found by one grouping
+-- and counted apart. They are few (none in the synthetic data): their rows are kept and
+-- counted distinct.
 shared_visitor_days as {{ cte_evaluation('once') }} (
     select
         visit_date,
@@ -239,62 +218,25 @@ shared_visitor_day_rows as {{ cte_evaluation('once') }} (
     where is_shared_day
 ),
 
--- visitors and visits per member and day; the shared accounts' few rows are counted distinct
+-- visitors and visits per member and day: the single accounts' counts add up, the shared
+-- accounts' rows are counted distinct
 day_members as (
-    select
-        'all' as dimension,
-        'all' as dimension_value,
-        visit_date,
-        sum(visitors) as visitors,
-        sum(visits) as visits
-    from single_visitor_day_counts
-    group by visit_date
-    union all
-    select
-        'profile' as dimension,
-        profile_code as dimension_value,
-        visit_date,
-        sum(visitors) as visitors,
-        sum(visits) as visits
-    from single_visitor_day_counts
-    group by profile_code, visit_date
-    union all
-    select
-        'school' as dimension,
-        uai as dimension_value,
-        visit_date,
-        sum(visitors) as visitors,
-        sum(visits) as visits
-    from single_visitor_day_counts
-    group by uai, visit_date
-    union all
-    select
-        'all' as dimension,
-        'all' as dimension_value,
-        visit_date,
-        count(distinct account_key) as visitors,
-        sum(visits) as visits
-    from shared_visitor_day_rows
-    group by visit_date
-    union all
-    select
-        'profile' as dimension,
-        profile_code as dimension_value,
-        visit_date,
-        count(distinct account_key) as visitors,
-        sum(visits) as visits
-    from shared_visitor_day_rows
-    group by profile_code, visit_date
-    union all
-    select
-        'school' as dimension,
-        uai as dimension_value,
-        visit_date,
-        count(distinct account_key) as visitors,
-        sum(visits) as visits
-    from shared_visitor_day_rows
-    group by uai, visit_date
-    union all
+    {% for day_rows, visitors in [
+        ('single_visitor_day_counts', 'sum(visitors)'),
+        ('shared_visitor_day_rows', 'count(distinct account_key)'),
+    ] %}
+        {% for dimension, member_column in account_dimensions %}
+            select
+                '{{ dimension }}' as dimension,
+                {{ member_column or "'all'" }} as dimension_value,
+                visit_date,
+                {{ visitors }} as visitors,
+                sum(visits) as visits
+            from {{ day_rows }}
+            group by {% if member_column %}{{ member_column }}, {% endif %}visit_date
+            union all
+        {% endfor %}
+    {% endfor %}
     select
         'service' as dimension,
         service_code as dimension_value,
@@ -389,7 +331,7 @@ two_month_week_accounts as (
         account_number,
         sum(visits) as visits
     from members
-    where {{ week_across_two_months }}
+    where {{ week_across_two_months('week_start') }}
     group by school_year, dimension, dimension_value, week_start, account_number
 ),
 
@@ -413,7 +355,7 @@ weeks as (
         visitors,
         visits
     from month_weeks
-    where not {{ week_across_two_months }}
+    where not {{ week_across_two_months('week_start') }}
     union all
     select
         'school_year' as period_type,
