@@ -149,32 +149,58 @@ connection_metrics as (
 ),
 
 -- accounts active in the period: a connection between its start and its end (a period starts
--- on the first day of a month, so the first connection of each month decides)
-active_in_period as (
+-- on the first day of a month, so the first connection of each month decides). Computed once
+-- per date range, not per period: several periods share one (a school year and the figures
+-- over it), and each range's accounts are a grouping on the 64-character key (at scale 10, per
+-- period: 3.7 M groups spilling 4.4 GB, the model 9.6 s; per range 2.8 s, no spill)
+activity_range_months as (
     select distinct
-        activity_periods.period_key,
-        monthly_activity.account_key
+        activity_periods.period_start,
+        activity_periods.period_end,
+        period_months.month_start
     from activity_periods
     inner join period_months
         on activity_periods.period_key = period_months.period_key
+),
+
+active_in_range as (
+    select distinct
+        activity_range_months.period_start,
+        activity_range_months.period_end,
+        monthly_activity.account_key
+    from activity_range_months
     inner join monthly_activity
-        on period_months.month_start = monthly_activity.month_start
+        on activity_range_months.month_start = monthly_activity.month_start
     where
-        monthly_activity.first_connection_date <= activity_periods.period_end
-        and monthly_activity.last_connection_date >= activity_periods.period_start
+        monthly_activity.first_connection_date <= activity_range_months.period_end
+        and monthly_activity.last_connection_date >= activity_range_months.period_start
+),
+
+range_active_totals as (
+    select
+        period_start,
+        period_end,
+        count(*) as active_accounts
+    from active_in_range
+    group by period_start, period_end
 ),
 
 active_totals as (
     select
-        period_key,
-        count(*) as active_accounts
-    from active_in_period
-    group by period_key
+        activity_periods.period_key,
+        range_active_totals.active_accounts
+    from activity_periods
+    inner join range_active_totals
+        on
+            activity_periods.period_start = range_active_totals.period_start
+            and activity_periods.period_end = range_active_totals.period_end
 ),
 
 period_population as (
     select
         periods.period_key,
+        periods.period_start,
+        periods.period_end,
         account_snapshots.account_key
     from periods
     inner join account_snapshots
@@ -182,16 +208,18 @@ period_population as (
     where account_snapshots.is_in_appropriation_population
 ),
 
+-- a period without dates (a figure of a snapshot only) has no active account
 appropriation as (
     select
         period_population.period_key,
         count(*) as population_accounts,
-        count(active_in_period.account_key) as population_active_accounts
+        count(active_in_range.account_key) as population_active_accounts
     from period_population
-    left join active_in_period
+    left join active_in_range
         on
-            period_population.period_key = active_in_period.period_key
-            and period_population.account_key = active_in_period.account_key
+            period_population.period_start = active_in_range.period_start
+            and period_population.period_end = active_in_range.period_end
+            and period_population.account_key = active_in_range.account_key
     group by period_population.period_key
 ),
 
