@@ -82,7 +82,12 @@ numbered_visitor_service_days as {{ cte_evaluation('inline') }} (
 -- visit counts when it accessed the service, with its accesses to that service. Recomputed at
 -- each read: held in memory, it would not fit.
 members as {{ cte_evaluation('inline') }} (
-    {% for dimension, member_column in account_dimensions %}
+    {% for dimension, member_column, member_rows in [
+        ('all', none, 'numbered_visitor_days'),
+        ('profile', 'profile_code', 'numbered_visitor_days'),
+        ('school', 'uai', 'numbered_visitor_days'),
+        ('service', 'service_code', 'numbered_visitor_service_days'),
+    ] %}
         select
             '{{ dimension }}' as dimension,
             {{ member_column or "'all'" }} as dimension_value,
@@ -93,20 +98,9 @@ members as {{ cte_evaluation('inline') }} (
             account_number,
             visits,
             service_accesses
-        from numbered_visitor_days
-        union all
+        from {{ member_rows }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
-    select
-        'service' as dimension,
-        service_code as dimension_value,
-        visit_date,
-        month_start,
-        week_start,
-        school_year,
-        account_number,
-        visits,
-        service_accesses
-    from numbered_visitor_service_days
 ),
 
 -- distinct accounts counted as groups (a grouping can spill to disk, a distinct count cannot)
