@@ -114,7 +114,10 @@ SMALL_UNTIL = "2018-09"
 
 
 def build_warehouse(landing: Path, database: Path, calibrated: bool = True) -> None:
-    """Load every extract of `landing` into `database` and run `dbt build --target prod` on it."""
+    """Load every extract of `landing` into `database` and run `dbt build --target prod` on it.
+
+    Its dbt unit tests included: the scheduled run leaves them out (orchestration/defs/dbt), so
+    these builds are where `make test` runs them, and a failing one fails the fixture."""
     pseudonymiser = pseudonymiser_for(landing)
     with duckdb.connect(str(database)) as con:
         load.load_months(con, landing, load.available_months(landing), pseudonymiser)

@@ -346,6 +346,25 @@ def test_leia_run_publishes_the_warehouse_and_summarises_it(built: Built) -> Non
 
 
 @pytest.mark.slow
+def test_the_run_runs_the_data_tests_and_leaves_the_unit_tests_to_make_test(built: Built) -> None:
+    target = DuckDBWarehouse.from_paths(built.paths).dbt_target_path
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    run_results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
+    ran = {result["unique_id"] for result in run_results["results"]}
+
+    assert manifest["unit_tests"], "no unit test to leave out"
+    assert not ran & set(manifest["unit_tests"]), "unit tests ran in the scheduled run"
+    data_tests = {k for k, n in manifest["nodes"].items() if n["resource_type"] == "test"}
+    assert data_tests <= ran
+    # and the run's results record each of them
+    recorded = query(
+        built.paths.warehouse,
+        "select count(distinct suite) from quality.validation_results where tool = 'dbt'",
+    )
+    assert recorded == [(len(data_tests),)]
+
+
+@pytest.mark.slow
 def test_raw_counts_equal_the_lines_of_the_files(built: Built) -> None:
     landing, published = built.paths.landing, built.paths.warehouse
     for path in contract.AUTH_EVENTS.files(landing):
