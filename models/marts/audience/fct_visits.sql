@@ -1,3 +1,5 @@
+-- the pre-hook drops visit_id from warehouses built before 5600f5c; it can go once every one of
+-- them has run since
 {{ config(
     pre_hook="{{ drop_retired_columns(['visit_id']) }}",
     **monthly_partitions()
