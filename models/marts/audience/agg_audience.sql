@@ -82,12 +82,7 @@ numbered_visitor_service_days as {{ cte_evaluation('inline') }} (
 -- visit counts when it accessed the service, with its accesses to that service. Recomputed at
 -- each read: held in memory, it would not fit.
 members as {{ cte_evaluation('inline') }} (
-    {% for dimension, member_column, member_rows in [
-        ('all', none, 'numbered_visitor_days'),
-        ('profile', 'profile_code', 'numbered_visitor_days'),
-        ('school', 'uai', 'numbered_visitor_days'),
-        ('service', 'service_code', 'numbered_visitor_service_days'),
-    ] %}
+    {% for dimension, member_column in account_dimensions + [('service', 'service_code')] %}
         select
             '{{ dimension }}' as dimension,
             {{ member_column or "'all'" }} as dimension_value,
@@ -98,7 +93,10 @@ members as {{ cte_evaluation('inline') }} (
             account_number,
             visits,
             service_accesses
-        from {{ member_rows }}
+        from {{
+            'numbered_visitor_service_days' if dimension == 'service'
+            else 'numbered_visitor_days'
+        }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
